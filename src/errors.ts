@@ -1,0 +1,132 @@
+/**
+ * The one catalogue of Grove's errors. Every user-facing failure is a `GroveError` with a code from
+ * this table, a message, a hint that says what to do, and — where known — the file and option path.
+ * The CLI renders them once; nothing else prints or exits.
+ */
+
+/** Each code with a short title and the hint shown under the message. */
+export const catalogue = {
+  EagerConfigRead: {
+    title: "Config read while modules are being collected",
+    hint: "Move the read into a lazy position: a getter (`get x() { return config.a }`), `mkIf(() => cond, …)`, or `lazy(() => value)`.",
+  },
+  InfiniteRecursion: {
+    title: "Infinite recursion",
+    hint: "An option's value depends on itself. Break the cycle: make one of these options read a different option, or use a default instead of a computed value.",
+  },
+  UndefinedOption: {
+    title: "Option does not exist",
+    hint: "Check the spelling against `grove options`, or declare the option in `options` before defining it in `config`.",
+  },
+  NoValue: {
+    title: "Option has no value",
+    hint: "Define the option in a module, or give its declaration a `default`.",
+  },
+  TypeMismatch: {
+    title: "Definition has the wrong type",
+    hint: "Change the definition to match the option's type, or correct the option's type.",
+  },
+  Conflict: {
+    title: "Conflicting definitions",
+    hint: "Use `mkForce(value)` or `mkDefault(value)` to change the priority of one of these definitions.",
+  },
+  ReadOnly: {
+    title: "Read-only option set more than once",
+    hint: "A read-only option takes exactly one definition; remove the extra ones.",
+  },
+  DuplicateDeclaration: {
+    title: "Option declared twice",
+    hint: "Declare each option in one module only; other modules define it in `config`.",
+  },
+  OptionUnderLeaf: {
+    title: "Options declared under a leaf option",
+    hint: "The parent option's type does not hold nested options: use a submodule type, or move the nested options elsewhere.",
+  },
+  ClassMismatch: {
+    title: "Module of another class",
+    hint: "Import this module only into evaluations of its own class, or change its `_class`.",
+  },
+  BadModule: {
+    title: "Not a module",
+    hint: "A module is an object `{ imports, options, config, … }`, a config-only object, or a function of `{ config, lib, … }` returning one.",
+  },
+  MissingArgument: {
+    title: "Module argument not provided",
+    hint: "Provide it through `_module.args` or `specialArgs`, or stop reading it.",
+  },
+  MissingAttribute: {
+    title: "Attribute missing",
+    hint: "The value read does not have this attribute; check the name or guard the read.",
+  },
+  RemovedOption: {
+    title: "Option removed",
+    hint: "Follow the removal note and delete the definition.",
+  },
+  AssertionFailed: {
+    title: "Failed assertions",
+    hint: "Each message above says what the configuration must change.",
+  },
+  DefinitionThrew: {
+    title: "A definition threw",
+    hint: "A value in a module threw while being evaluated; the message above is its own.",
+  },
+  BadValue: {
+    title: "Value cannot be represented",
+    hint: "Use plain data: strings, numbers, booleans, lists, objects, package references.",
+  },
+  Usage: {
+    title: "Wrong command usage",
+    hint: "Run `grove --help` or `grove <command> --help`.",
+  },
+} as const satisfies Record<string, { title: string; hint: string }>;
+
+export type ErrorCode = keyof typeof catalogue;
+
+/** Where a definition or declaration comes from. */
+export interface Location {
+  file: string;
+  line?: number | undefined;
+}
+
+export interface GroveErrorInit {
+  /** The option path the error is about, e.g. `["services", "ssh", "port"]`. */
+  path?: readonly string[] | undefined;
+  file?: string | undefined;
+  line?: number | undefined;
+  /** A hint that replaces the catalogue's generic one. */
+  hint?: string | undefined;
+  cause?: unknown;
+}
+
+/**
+ * A user mistake, described as data: `code`, `message`, `hint`, `file`, option `path`.
+ *
+ * @example
+ * throw new GroveError("NoValue", "The option `a' was accessed but has no value defined.", { path: ["a"] });
+ */
+export class GroveError extends Error {
+  override readonly name = "GroveError";
+  readonly code: ErrorCode;
+  readonly hint: string;
+  readonly path: readonly string[] | undefined;
+  readonly file: string | undefined;
+  readonly line: number | undefined;
+
+  constructor(code: ErrorCode, message: string, init: GroveErrorInit = {}) {
+    super(message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.code = code;
+    this.hint = init.hint ?? catalogue[code].hint;
+    this.path = init.path;
+    this.file = init.file;
+    this.line = init.line;
+  }
+}
+
+export function isGroveError(e: unknown): e is GroveError {
+  return e instanceof GroveError;
+}
+
+/** Renders an option path the way Nix prints it: `a.b."c d"`. */
+export function showPath(path: readonly string[]): string {
+  return path.map((p) => (/^[A-Za-z_][A-Za-z0-9_'-]*$/.test(p) ? p : JSON.stringify(p))).join(".");
+}

@@ -1,0 +1,1 @@
+export { catalogue, type ErrorCode, GroveError } from "./errors.js";
