@@ -1,0 +1,21 @@
+import { GroveError } from "../errors.js";
+
+export interface Assertion {
+  assertion: boolean;
+  message: string;
+}
+
+/**
+ * Reads `config.assertions` and fails with every failed message, as NixOS does before building;
+ * returns `config.warnings` (empty when the configuration declares none).
+ */
+export function checkAssertions(config: {
+  assertions?: readonly Assertion[];
+  warnings?: readonly string[];
+}): readonly string[] {
+  const failed = (config.assertions ?? []).filter((a) => !a.assertion).map((a) => a.message);
+  if (failed.length > 0) {
+    throw new GroveError("AssertionFailed", `Failed assertions:\n${failed.map((m) => `- ${m}`).join("\n")}`);
+  }
+  return "warnings" in config ? (config.warnings ?? []) : [];
+}

@@ -1,0 +1,189 @@
+import { GroveError } from "../errors.js";
+import { force, Lazy } from "./lazy.js";
+import { showOption } from "./show.js";
+import { type Def, type OptionType, typeError } from "./types/type.js";
+import { type Condition, orders, priorities, typeTag } from "./wrappers.js";
+
+export function isAttrs(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Lazy);
+}
+
+function pushInto(wrapper: { _type: string }, cfg: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(cfg)) out[k] = { ...wrapper, content: Lazy.ref(cfg, k) };
+  return out;
+}
+
+/**
+ * Expands `mkMerge` and pushes `mkIf`/`mkOverride` down into each attribute, without evaluating
+ * conditions: what lets a condition read the options it sets.
+ */
+export function pushDownProperties(cfg: unknown): unknown[] {
+  const v = force(cfg);
+  switch (typeTag(v)) {
+    case "merge":
+      return (v as { contents: readonly unknown[] }).contents.flatMap(pushDownProperties);
+    case "if": {
+      const w = v as { condition: Condition; content: unknown };
+      return pushDownProperties(w.content).map((c) =>
+        isAttrs(c) ? pushInto({ _type: "if", condition: w.condition } as { _type: string }, c) : c,
+      );
+    }
+    case "override": {
+      const w = v as { priority: number; content: unknown };
+      return pushDownProperties(w.content).map((c) =>
+        isAttrs(c) ? pushInto({ _type: "override", priority: w.priority } as { _type: string }, c) : c,
+      );
+    }
+    default:
+      return [v];
+  }
+}
+
+/** Reads an `mkIf` condition, which must be a boolean (or a thunk returning one). */
+export function evalCondition(condition: unknown, loc: readonly string[], file: string): boolean {
+  let c = force(condition);
+  if (typeof c === "function") c = force(c());
+  if (typeof c !== "boolean") {
+    throw new GroveError("TypeMismatch", "‘mkIf’ called with a non-Boolean condition", {
+      path: loc,
+      file,
+      hint: "Pass a boolean or a function returning one: `mkIf(() => config.x.enable, …)`.",
+    });
+  }
+  return c;
+}
+
+/** Expands `mkMerge` and evaluates `mkIf`: the values a definition really contributes. */
+function discharge(value: unknown, def: Def, loc: readonly string[], out: Def[]): void {
+  const v = force(value);
+  switch (typeTag(v)) {
+    case "merge":
+      for (const c of (v as { contents: readonly unknown[] }).contents) discharge(c, def, loc, out);
+      return;
+    case "if": {
+      const w = v as { condition: unknown; content: unknown };
+      if (evalCondition(w.condition, loc, def.file)) discharge(w.content, def, loc, out);
+      return;
+    }
+    case "definition": {
+      const w = v as { file: string; value: unknown };
+      out.push({ file: w.file, value: force(w.value) });
+      return;
+    }
+    default:
+      out.push(v === def.value ? def : { file: def.file, line: def.line, value: v });
+  }
+}
+
+export function dischargeProperties(defs: readonly Def[], loc: readonly string[]): Def[] {
+  const out: Def[] = [];
+  for (const d of defs) discharge(d.value, d, loc, out);
+  return out;
+}
+
+function prioOf(v: unknown): number {
+  return typeTag(v) === "override" ? (v as { priority: number }).priority : priorities.plain;
+}
+
+function stripOverride(d: Def): Def {
+  if (typeTag(d.value) !== "override") return d;
+  return { file: d.file, line: d.line, value: force((d.value as { content: unknown }).content) };
+}
+
+/** Keeps the definitions of the highest priority (lowest number), stripping `mkOverride`. */
+export function filterOverrides(defs: readonly Def[]): { values: Def[]; highestPrio: number } {
+  if (defs.length === 1) return { values: [stripOverride(defs[0]!)], highestPrio: prioOf(defs[0]!.value) };
+  let highestPrio: number = priorities.none;
+  for (const d of defs) highestPrio = Math.min(highestPrio, prioOf(d.value));
+  const values: Def[] = [];
+  for (const d of defs) if (prioOf(d.value) === highestPrio) values.push(stripOverride(d));
+  return { values, highestPrio };
+}
+
+/** Stable sort by `mkOrder` priority, stripping the wrappers. */
+export function sortProperties(defs: readonly Def[]): Def[] {
+  const keyed = defs.map((d) => {
+    if (typeTag(d.value) !== "order") return { d, p: orders.plain as number };
+    const w = d.value as { priority: number; content: unknown };
+    return { d: { file: d.file, line: d.line, value: force(w.content) }, p: w.priority };
+  });
+  keyed.sort((a, b) => a.p - b.p);
+  return keyed.map((k) => k.d);
+}
+
+/** The definitions that survive conditions and priorities, in order, with the priority that won. */
+export interface FinalDefs {
+  readonly values: readonly Def[];
+  readonly highestPrio: number;
+}
+
+export function finalDefinitions(defs: readonly Def[], loc: readonly string[]): FinalDefs {
+  if (defs.length === 1) {
+    const d = defs[0]!;
+    const v = force(d.value);
+    if (typeTag(v) === undefined) {
+      return {
+        values: [v === d.value ? d : { file: d.file, line: d.line, value: v }],
+        highestPrio: priorities.plain,
+      };
+    }
+  }
+  const filtered = filterOverrides(dischargeProperties(defs, loc));
+  const values = filtered.values.some((d) => typeTag(d.value) === "order")
+    ? sortProperties(filtered.values)
+    : filtered.values;
+  return { values, highestPrio: filtered.highestPrio };
+}
+
+const UNSET = Symbol("unset");
+
+/**
+ * The merge of one option's definitions (Nix's `mergeDefinitions`): conditions, priorities and
+ * order first, then the type's check and merge. Each part is computed once, when first asked.
+ */
+export class Merging {
+  #final: FinalDefs | undefined;
+  #value: unknown = UNSET;
+
+  constructor(
+    readonly loc: readonly string[],
+    readonly type: OptionType,
+    readonly defs: readonly Def[],
+  ) {}
+
+  get final(): FinalDefs {
+    return (this.#final ??= finalDefinitions(this.defs, this.loc));
+  }
+
+  get isDefined(): boolean {
+    return this.final.values.length > 0;
+  }
+
+  get mergedValue(): unknown {
+    if (this.#value !== UNSET) return this.#value;
+    const final = this.final.values;
+    let value: unknown;
+    if (final.length > 0) {
+      const r = this.type.checkAndMerge(this.loc, final);
+      if (r.headError !== null) throw typeError(this.loc, this.type, r.headError, final);
+      value = r.value();
+    } else {
+      const empty = this.type.emptyValue;
+      if (!empty) {
+        throw new GroveError(
+          "NoValue",
+          `The option \`${showOption(this.loc)}' was accessed but has no value defined. Try setting the option.`,
+          { path: this.loc },
+        );
+      }
+      value = empty.value;
+    }
+    this.#value = value;
+    return value;
+  }
+}
+
+export function mergeDefinitions(loc: readonly string[], type: OptionType, defs: readonly Def[]): Merging {
+  return new Merging(loc, type, defs);
+}

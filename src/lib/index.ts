@@ -1,0 +1,83 @@
+import { checkAssertions } from "./assertions.js";
+import { deepForce, force, lazy } from "./lazy.js";
+import { evalModules } from "./modules.js";
+import { mkEnableOption, mkOption } from "./options.js";
+import {
+  mkAliasOptionModule,
+  mkChangedOptionModule,
+  mkRemovedOptionModule,
+  mkRenamedOptionModule,
+} from "./renames.js";
+import { types } from "./types/index.js";
+import {
+  mkAfter,
+  mkBefore,
+  mkDefault,
+  mkDefinition,
+  mkForce,
+  mkIf,
+  mkImageMediaOverride,
+  mkMerge,
+  mkOptionDefault,
+  mkOrder,
+  mkOverride,
+  mkVMOverride,
+} from "./wrappers.js";
+
+/**
+ * Grove's `lib`: the module system's public surface, what a module receives as its `lib` argument.
+ *
+ * @example
+ * ({ lib }) => ({ options: { port: lib.mkOption({ type: lib.types.port, default: 22 }) } })
+ */
+export const lib = {
+  evalModules,
+  mkOption,
+  mkEnableOption,
+  types,
+  mkIf,
+  mkMerge,
+  mkOverride,
+  mkForce,
+  mkDefault,
+  mkOptionDefault,
+  mkImageMediaOverride,
+  mkVMOverride,
+  mkOrder,
+  mkBefore,
+  mkAfter,
+  mkDefinition,
+  mkRenamedOptionModule,
+  mkAliasOptionModule,
+  mkRemovedOptionModule,
+  mkChangedOptionModule,
+  checkAssertions,
+  lazy,
+  force,
+  deepForce,
+};
+
+export type Lib = typeof lib;
+export { type Assertion, checkAssertions } from "./assertions.js";
+export { deepForce, force, Lazy, lazy } from "./lazy.js";
+export {
+  type EvalModulesOptions,
+  type Evaluation,
+  evalModules,
+  moduleLocation,
+  type NormalModule,
+  OptionNode,
+  resolveDeferred,
+} from "./modules.js";
+export { isOption, mkEnableOption, mkOption, type OptionDecl, type OptionSpec } from "./options.js";
+export {
+  mkAliasOptionModule,
+  mkChangedOptionModule,
+  mkRemovedOptionModule,
+  mkRenamedOptionModule,
+} from "./renames.js";
+export { FloatValue } from "./types/basic.js";
+export type { Def, OptionType } from "./types/index.js";
+export { types } from "./types/index.js";
+export { isPackage } from "./types/package.js";
+export * from "./wrappers.js";

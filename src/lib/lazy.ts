@@ -1,0 +1,113 @@
+import { GroveError } from "../errors.js";
+
+/**
+ * A memoised lazy value: what a Nix thunk is. Created by `lazy(() => v)` in user code, and by the
+ * module system for every definition it has not needed to read yet (a getter's value stays unread
+ * until an option asks for it).
+ */
+export class Lazy {
+  #fn: (() => unknown) | undefined;
+  #holder: object | undefined;
+  #key: PropertyKey | undefined;
+  #state = 0; // 0 unforced, 1 forcing, 2 done
+  #value: unknown;
+
+  private constructor(fn: (() => unknown) | undefined, holder?: object, key?: PropertyKey) {
+    this.#fn = fn;
+    this.#holder = holder;
+    this.#key = key;
+  }
+
+  static of(fn: () => unknown): Lazy {
+    return new Lazy(fn);
+  }
+
+  /** A lazy read of `holder[key]`: a getter there runs only when the value is forced. */
+  static ref(holder: object, key: PropertyKey): Lazy {
+    return new Lazy(undefined, holder, key);
+  }
+
+  force(): unknown {
+    if (this.#state === 2) return this.#value;
+    if (this.#state === 1) throw recursionError([]);
+    this.#state = 1;
+    try {
+      let v = this.#fn
+        ? this.#fn()
+        : (this.#holder as Record<PropertyKey, unknown>)[this.#key as PropertyKey];
+      while (v instanceof Lazy) v = v.force();
+      this.#value = v;
+      this.#state = 2;
+      this.#fn = undefined;
+      this.#holder = undefined;
+      return v;
+    } catch (e) {
+      this.#state = 0;
+      throw e;
+    }
+  }
+
+  /** Serialising a lazy value serialises what it stands for. */
+  toJSON(): unknown {
+    return this.force();
+  }
+}
+
+/**
+ * Defers a value until the module system needs it, so it may read `config`.
+ *
+ * @example
+ * ({ config }) => ({ networking: { hostName: lazy(() => config.machine.name) } })
+ */
+export function lazy<T>(fn: () => T): T {
+  return Lazy.of(fn) as T;
+}
+
+/** Weak head normal form: unwraps lazy values until a real one appears. */
+export function force(v: unknown): unknown {
+  while (v instanceof Lazy) v = v.force();
+  return v;
+}
+
+/** Forces a value and everything inside it (lists, attribute sets, getters). */
+export function deepForce(v: unknown, seen: Set<object> = new Set()): unknown {
+  v = force(v);
+  if (v === null || typeof v !== "object") return v;
+  if (seen.has(v)) throw new GroveError("BadValue", "The value contains a cycle.");
+  seen.add(v);
+  try {
+    if (Array.isArray(v)) return v.map((x) => deepForce(x, seen));
+    if (Object.getPrototypeOf(v) !== Object.prototype && Object.getPrototypeOf(v) !== null) return v;
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v)) out[k] = deepForce((v as Record<string, unknown>)[k], seen);
+    return out;
+  } finally {
+    seen.delete(v);
+  }
+}
+
+/** The option paths being evaluated right now, innermost last: the trail of a recursion. */
+const evaluating: string[] = [];
+
+export function enterOption(path: string): void {
+  evaluating.push(path);
+}
+
+export function leaveOption(): void {
+  evaluating.pop();
+}
+
+/** The `InfiniteRecursion` error for a cycle that re-entered `path` (or an anonymous value). */
+export function recursionError(path: readonly string[], shown?: string): GroveError {
+  const at = shown === undefined ? -1 : evaluating.lastIndexOf(shown);
+  const cycle = at >= 0 ? [...evaluating.slice(at), shown] : evaluating.slice(-6);
+  const trail = cycle.length > 0 ? `\nCycle: ${cycle.map((p) => `\`${p}'`).join(" -> ")}` : "";
+  return new GroveError("InfiniteRecursion", `infinite recursion encountered${trail}`, {
+    path: path.length > 0 ? path : undefined,
+  });
+}
+
+/** Turns the engine's own stack overflow into the error a user can act on. */
+export function isStackOverflow(e: unknown): boolean {
+  return e instanceof RangeError && /call stack/i.test(e.message);
+}

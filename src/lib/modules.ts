@@ -1,0 +1,1110 @@
+import { GroveError, showPath } from "../errors.js";
+import { isAttrs, type Merging, mergeDefinitions, pushDownProperties } from "./definitions.js";
+import { lib } from "./index.js";
+import { enterOption, force, isStackOverflow, Lazy, leaveOption, recursionError } from "./lazy.js";
+import { isOption, mkOption, type OptionDecl } from "./options.js";
+import { didYouMean, nearest, showDefs, showFiles, showOption, showValue } from "./show.js";
+import { bool, raw } from "./types/basic.js";
+import { lazyAttrsOf, nullOr } from "./types/containers.js";
+import { submoduleWith } from "./types/submodule.js";
+import { type Def, isOptionType, mkOptionType, type OptionType } from "./types/type.js";
+import { mkOptionDefault, typeTag } from "./wrappers.js";
+
+/** Where a module was written, attached by the helpers that create modules (`aspect`, `machine`…). */
+export const moduleLocation: unique symbol = Symbol.for("grove.moduleLocation");
+
+export interface ModuleLocation {
+  file: string;
+  line?: number | undefined;
+}
+
+/** A module in canonical form (Nix's `unifyModuleSyntax`). */
+export interface NormalModule {
+  readonly key: string;
+  readonly file: string;
+  readonly line: number | undefined;
+  readonly class: string | null;
+  readonly disabledModules: readonly unknown[];
+  readonly imports: readonly unknown[];
+  readonly options: unknown;
+  readonly config: unknown;
+}
+
+export interface EvalModulesOptions {
+  modules: readonly unknown[];
+  /** Arguments available while modules are collected (so `imports` may depend on them). */
+  specialArgs?: Record<string, unknown>;
+  /** Modules of another class are rejected. */
+  class?: string | null;
+  /** The option path this evaluation lives at (submodules). */
+  prefix?: readonly string[];
+  /** The `name` argument of a submodule, known before its modules are collected. */
+  name?: string;
+}
+
+/** What `evalModules` returns. */
+export interface Evaluation {
+  readonly _type: "configuration";
+  /** The merged configuration (undeclared definitions are checked first). */
+  readonly config: Record<string, any>;
+  readonly options: Record<string, any>;
+  readonly _module: Record<string, any>;
+  readonly class: string | null;
+  readonly type: OptionType;
+  /** A new evaluation with more modules, special arguments or another prefix. */
+  extendModules(extra: {
+    modules?: readonly unknown[];
+    specialArgs?: Record<string, unknown>;
+    prefix?: readonly string[];
+    name?: string;
+  }): Evaluation;
+  /** Every definition of the evaluation that no option matched (for `_module.check = false`). */
+  readonly modules: readonly NormalModule[];
+}
+
+const unknownFile = "<unknown-file>";
+
+const internalOptions = {
+  _module: {
+    args: mkOption({
+      type: lazyAttrsOf(raw),
+      internal: true,
+      description: "Additional arguments passed to each module.",
+    }),
+    check: mkOption({
+      type: bool,
+      internal: true,
+      default: true,
+      description: "Whether to check whether all option definitions have matching declarations.",
+    }),
+    freeformType: mkOption({
+      type: nullOr(
+        mkOptionType({
+          name: "optionType",
+          description: "optionType",
+          descriptionClass: "noun",
+          check: isOptionType,
+        }),
+      ),
+      internal: true,
+      default: null,
+      description: "The type of definitions that have no declared option; null rejects them.",
+    }),
+    specialArgs: mkOption({
+      readOnly: true,
+      internal: true,
+      description: "Externally provided module arguments.",
+    }),
+  },
+};
+
+/** One evaluation's state: the collected modules and the lazy trees over them. */
+class Context {
+  collecting = true;
+  /** The module being loaded, for the message of an eager config read. */
+  loading: string | undefined;
+  root!: Namespace;
+  readonly configTarget: Record<string, unknown> = {};
+  readonly optionsTarget: Record<string, unknown> = {};
+  #configState = 0; // 0 not built, 1 building, 2 built
+  #checked = false;
+
+  constructor(readonly opts: EvalModulesOptions) {}
+
+  get prefix(): readonly string[] {
+    return this.opts.prefix ?? [];
+  }
+
+  eager(what: string, key: PropertyKey): GroveError {
+    const path = typeof key === "string" ? key : String(key);
+    return new GroveError(
+      "EagerConfigRead",
+      `\`${what}.${path}' was read while modules were being collected${this.loading ? ` (in ${this.loading})` : ""}. Imports and module structure cannot depend on ${what}.`,
+      { path: [...this.prefix, path], file: this.loading },
+    );
+  }
+
+  /** Builds the root of `config` on first use (Nix forces `_module.freeformType` on any read). */
+  ensureConfig(): void {
+    if (this.#configState === 2) return;
+    if (this.#configState === 1) throw recursionError(this.prefix);
+    this.#configState = 1;
+    try {
+      const freeformType = (this.root.child("_module") as Namespace).optionNode("freeformType")
+        .value as OptionType | null;
+      let free: Record<string, unknown> | undefined;
+      if (freeformType !== null && freeformType !== undefined) {
+        const defs = this.root
+          .unmatched()
+          .map((d) => ({ file: d.file, line: d.line, value: setAttrByPath(d.prefix, d.value) }));
+        if (defs.length > 0) free = force(freeformType.merge(this.prefix, defs)) as Record<string, unknown>;
+      }
+      this.root.fillConfig(this.configTarget, free);
+      this.#configState = 2;
+    } catch (e) {
+      this.#configState = 0;
+      throw e;
+    }
+  }
+
+  /** Nix's `checkUnmatched`: a definition that no option matches is an error (unless freeform or unchecked). */
+  check(): void {
+    if (this.#checked) return;
+    const moduleNs = this.root.child("_module") as Namespace;
+    if (moduleNs.optionNode("check").value === true && moduleNs.optionNode("freeformType").value === null) {
+      const unmatched = this.root.unmatched();
+      if (unmatched.length > 0) throw this.undefinedOption(unmatched[0]!);
+    }
+    this.#checked = true;
+  }
+
+  undefinedOption(def: Unmatched): GroveError {
+    const full = [...this.prefix, ...def.prefix];
+    let shown: unknown = def.value;
+    try {
+      shown = force(def.value);
+    } catch {
+      // The definition itself fails; the message still names it.
+    }
+    const parent = def.prefix.slice(0, -1);
+    const siblings = this.root.namesAt(parent).filter((n) => parent.length > 0 || n !== "_module");
+    const suggestions = nearest(def.prefix[def.prefix.length - 1]!, siblings).map((s) => [
+      ...this.prefix,
+      ...parent,
+      s,
+    ]);
+    let message = `The option \`${showOption(full)}' does not exist. Definition values:${showDefs([{ file: def.file, line: def.line, value: shown }])}${didYouMean(suggestions)}`;
+    const onlyInternal = this.root.namesAt([]).every((n) => n === "_module");
+    if (onlyInternal) {
+      message +=
+        this.prefix.length === 0
+          ? "\n\nIt seems as if you're trying to declare an option by placing it into `config' rather than `options'!"
+          : `\n\nHowever there are no options defined in \`${showOption(this.prefix)}'. Are you sure you've declared your options properly?`;
+    }
+    return new GroveError("UndefinedOption", message, { path: full, file: def.file, line: def.line });
+  }
+}
+
+function setAttrByPath(path: readonly string[], value: unknown): unknown {
+  let v = value;
+  for (let i = path.length - 1; i >= 0; i--) v = { [path[i]!]: v };
+  return v;
+}
+
+interface Unmatched {
+  file: string;
+  line: number | undefined;
+  prefix: string[];
+  value: unknown;
+}
+
+interface DeclSource {
+  file: string;
+  line?: number | undefined;
+  options: unknown;
+}
+
+interface ConfigSource {
+  file: string;
+  line: number | undefined;
+  config: unknown;
+}
+
+/** A set of option names at one path (Nix's `mergeModules'`): declarations eager, definitions lazy. */
+class Namespace {
+  #decls: Map<string, DeclSource[]> | undefined;
+  #configs: ConfigSource[] | undefined;
+  #defs: Map<string, ConfigSource[]> | undefined;
+  readonly #children = new Map<string, OptionNode | Namespace>();
+  #config: Record<string, unknown> | undefined;
+  #options: Record<string, unknown> | undefined;
+
+  constructor(
+    readonly ctx: Context,
+    readonly rel: readonly string[],
+    readonly declSources: readonly DeclSource[],
+    readonly configSources: () => ConfigSource[],
+  ) {}
+
+  get loc(): string[] {
+    return [...this.ctx.prefix, ...this.rel];
+  }
+
+  get decls(): Map<string, DeclSource[]> {
+    if (this.#decls) return this.#decls;
+    const decls = new Map<string, DeclSource[]>();
+    for (const src of this.declSources) {
+      const tree = force(src.options);
+      if (!isAttrs(tree)) {
+        throw new GroveError(
+          "DuplicateDeclaration",
+          `An option declaration for \`${showOption(this.loc)}' has type \`${describeKind(tree)}' rather than an attribute set.\nDid you mean to define this outside of \`options'?`,
+          {
+            path: this.loc,
+            file: src.file,
+            hint: "Declare options with `mkOption`, nested in plain objects.",
+          },
+        );
+      }
+      for (const k of Object.keys(tree)) {
+        const entry = { file: src.file, line: src.line, options: tree[k] };
+        const list = decls.get(k);
+        if (list) list.push(entry);
+        else decls.set(k, [entry]);
+      }
+    }
+    this.#decls = decls;
+    return decls;
+  }
+
+  get configs(): ConfigSource[] {
+    if (this.#configs) return this.#configs;
+    const configs = this.configSources();
+    for (const c of configs) {
+      if (!isAttrs(c.config)) {
+        const at = showOption(this.loc);
+        throw new GroveError(
+          "TypeMismatch",
+          `In module \`${c.file}', you're trying to define a value of type \`${describeKind(c.config)}'\nrather than an attribute set for the option\n\`${at}'!\n\nThis usually happens if \`${at}' has option\ndefinitions inside that are not matched.`,
+          { path: this.loc, file: c.file, line: c.line },
+        );
+      }
+    }
+    this.#configs = configs;
+    return configs;
+  }
+
+  /** Per attribute name, the configs that define it. */
+  get defs(): Map<string, ConfigSource[]> {
+    if (this.#defs) return this.#defs;
+    const defs = new Map<string, ConfigSource[]>();
+    for (const c of this.configs) {
+      for (const k of Object.keys(c.config as object)) {
+        const list = defs.get(k);
+        if (list) list.push(c);
+        else defs.set(k, [c]);
+      }
+    }
+    this.#defs = defs;
+    return defs;
+  }
+
+  child(name: string): OptionNode | Namespace | undefined {
+    const existing = this.#children.get(name);
+    if (existing) return existing;
+    const decls = this.decls.get(name);
+    if (!decls) return undefined;
+    const made = this.makeChild(name, decls);
+    this.#children.set(name, made);
+    return made;
+  }
+
+  optionNode(name: string): OptionNode {
+    return this.child(name) as OptionNode;
+  }
+
+  private rawDefs(name: string): Def[] {
+    return (this.defs.get(name) ?? []).map((c) => ({
+      file: c.file,
+      line: c.line,
+      value: Lazy.ref(c.config as object, name),
+    }));
+  }
+
+  private makeChild(name: string, decls: DeclSource[]): OptionNode | Namespace {
+    const rel = [...this.rel, name];
+    const loc = [...this.ctx.prefix, ...rel];
+    let optionCount = 0;
+    for (const d of decls) {
+      const tag = typeTag(force(d.options));
+      if (tag === "option") optionCount++;
+      else if (tag !== undefined) {
+        throw new GroveError(
+          "DuplicateDeclaration",
+          `In module ${d.file}: expected an option declaration at option path \`${showOption(loc)}\` but got an attribute set with type ${tag}`,
+          {
+            path: loc,
+            file: d.file,
+            hint: tag === "option-type" ? "Wrap the type in `mkOption({ type })`." : undefined,
+          },
+        );
+      }
+    }
+    if (optionCount === decls.length) {
+      return new OptionNode(this.ctx, loc, mergeOptionDecls(loc, decls), () => this.rawDefs(name));
+    }
+    if (optionCount > 0) {
+      const optionDecls = decls.filter((d) => isOption(force(d.options)));
+      if (optionDecls.every((d) => (force(d.options) as OptionDecl).type?.name === "submodule")) {
+        const asOptions = decls.map((d) =>
+          isOption(force(d.options))
+            ? d
+            : {
+                file: d.file,
+                line: d.line,
+                options: mkOption({
+                  type: submoduleWith({
+                    modules: [{ options: d.options }],
+                    shorthandOnlyDefinesConfig: null,
+                  }),
+                }),
+              },
+        );
+        return new OptionNode(this.ctx, loc, mergeOptionDecls(loc, asOptions), () => this.rawDefs(name));
+      }
+      const first = optionDecls[0]!;
+      const nested = decls.filter((d) => !isOption(force(d.options)));
+      const prefixes = nested
+        .flatMap((d) =>
+          Object.keys(force(d.options) as object).map(
+            (k) => ` - option(s) with prefix \`${showOption([...loc, k])}' in module \`${d.file}'`,
+          ),
+        )
+        .join("\n");
+      throw new GroveError(
+        "OptionUnderLeaf",
+        `The option \`${showOption(loc)}' in module \`${first.file}' would be a parent of the following options, but its type \`${(force(first.options) as OptionDecl).type?.description ?? "<no description>"}' does not support nested options.\n${prefixes}`,
+        { path: loc, file: first.file },
+      );
+    }
+    return new Namespace(this.ctx, rel, decls, () => {
+      const out: ConfigSource[] = [];
+      for (const c of this.defs.get(name) ?? []) {
+        const value = (c.config as Record<string, unknown>)[name];
+        for (const pushed of pushDownProperties(value))
+          out.push({ file: c.file, line: c.line, config: pushed });
+      }
+      return out;
+    });
+  }
+
+  /** Names declared here, in declaration order. */
+  names(): string[] {
+    return [...this.decls.keys()];
+  }
+
+  namesAt(path: readonly string[]): string[] {
+    let ns: Namespace = this;
+    for (const p of path) {
+      const c = ns.child(p);
+      if (!(c instanceof Namespace)) return [];
+      ns = c;
+    }
+    return ns.names();
+  }
+
+  /** Definitions here and below that no option declares (Nix's `unmatchedDefns`). */
+  unmatched(): Unmatched[] {
+    if (this.configs.length === 0) return [];
+    const out: Unmatched[] = [];
+    for (const name of this.decls.keys()) {
+      const c = this.child(name);
+      if (c instanceof Namespace) {
+        for (const u of c.unmatched()) out.push({ ...u, prefix: [name, ...u.prefix] });
+      }
+    }
+    for (const [name, sources] of this.defs) {
+      if (this.decls.has(name)) continue;
+      for (const c of sources) {
+        out.push({ file: c.file, line: c.line, prefix: [name], value: Lazy.ref(c.config as object, name) });
+      }
+    }
+    return out;
+  }
+
+  valueOf(name: string, free: Record<string, unknown> | undefined): unknown {
+    const c = this.child(name)!;
+    if (c instanceof OptionNode) return c.value;
+    const sub = free?.[name];
+    return c.config(
+      sub !== undefined && isAttrs(force(sub)) ? (force(sub) as Record<string, unknown>) : undefined,
+    );
+  }
+
+  /** Defines a lazy getter per declared name on `target`, plus freeform values beside them. */
+  fillConfig(target: Record<string, unknown>, free: Record<string, unknown> | undefined): void {
+    for (const name of this.decls.keys()) {
+      let cached: unknown = fillMarker;
+      Object.defineProperty(target, name, {
+        enumerable: true,
+        configurable: true,
+        get: () => {
+          if (cached === fillMarker) cached = this.valueOf(name, free);
+          return cached;
+        },
+      });
+    }
+    if (free) {
+      for (const k of Object.keys(free)) {
+        if (this.decls.has(k)) continue;
+        const d = Object.getOwnPropertyDescriptor(free, k)!;
+        Object.defineProperty(target, k, { ...d, enumerable: true, configurable: true });
+      }
+    }
+  }
+
+  config(free?: Record<string, unknown>): Record<string, unknown> {
+    if (free === undefined && this.#config) return this.#config;
+    const obj: Record<string, unknown> = {};
+    this.fillConfig(obj, free);
+    if (free === undefined) this.#config = obj;
+    return obj;
+  }
+
+  options(target?: Record<string, unknown>): Record<string, unknown> {
+    if (!target && this.#options) return this.#options;
+    const obj = target ?? {};
+    for (const name of this.decls.keys()) {
+      defineMemo(obj, name, () => {
+        const c = this.child(name)!;
+        return c instanceof OptionNode ? c : c.options();
+      });
+    }
+    if (!target) this.#options = obj;
+    return obj;
+  }
+}
+
+const fillMarker = Symbol("unfilled");
+
+function defineMemo(obj: object, key: string, compute: () => unknown): void {
+  let cached: unknown = fillMarker;
+  Object.defineProperty(obj, key, {
+    enumerable: true,
+    configurable: true,
+    get() {
+      if (cached === fillMarker) cached = compute();
+      return cached;
+    },
+  });
+}
+
+function describeKind(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "list";
+  if (typeof v === "number") return Number.isInteger(v) ? "int" : "float";
+  if (typeof v === "boolean") return "bool";
+  if (typeof v === "string") return "string";
+  if (typeof v === "function") return "lambda";
+  return "set";
+}
+
+/** A declared option with its merged declaration (Nix's `mergeOptionDecls`). */
+interface MergedDecl {
+  readonly decl: OptionDecl;
+  readonly type: OptionType;
+  readonly declarations: readonly string[];
+  readonly declarationPositions: readonly { file: string; line: number | undefined }[];
+  readonly hasDefault: boolean;
+}
+
+function mergeOptionDecls(loc: readonly string[], decls: readonly DeclSource[]): MergedDecl {
+  let res: Record<string, unknown> = {};
+  let type: OptionType | undefined;
+  const declarations: string[] = [];
+  const positions: { file: string; line: number | undefined }[] = [];
+  let submodules: unknown[] = [];
+  for (const src of decls) {
+    const o = force(src.options) as OptionDecl;
+    const already = () =>
+      new GroveError(
+        "DuplicateDeclaration",
+        `The option \`${showOption(loc)}' in \`${src.file}' is already declared in ${showFiles(declarations)}.`,
+        {
+          path: loc,
+          file: src.file,
+        },
+      );
+    if (o.type && type) {
+      const merged = type.typeMerge(o.type);
+      if (merged === null) throw already();
+      type = merged;
+    } else {
+      type ??= o.type;
+    }
+    for (const k of ["default", "example", "description", "apply"] as const) {
+      if (Object.hasOwn(o, k) && Object.hasOwn(res, k)) throw already();
+    }
+    if (o.type?.getSubModules) {
+      submodules = [...o.type.getSubModules.map((m) => ({ _file: src.file, imports: [m] })), ...submodules];
+    }
+    res = { ...o, ...res };
+    declarations.push(src.file);
+    positions.push({ file: src.file, line: src.line });
+  }
+  const declared = type ?? unspecifiedType();
+  const finalType = declared.getSubModules !== null ? declared.substSubModules(submodules) : declared;
+  return {
+    decl: { ...(res as unknown as OptionDecl), type: finalType },
+    type: finalType,
+    declarations,
+    declarationPositions: positions,
+    hasDefault: Object.hasOwn(res, "default"),
+  };
+}
+
+function unspecifiedType(): OptionType {
+  return lib.types.unspecified;
+}
+
+/**
+ * One option: its declaration and definitions, and the value merged from them on first read.
+ * This is also the object `options.a.b` gives (`value`, `isDefined`, `highestPrio`, `files`…).
+ */
+export class OptionNode {
+  readonly _type = "option";
+  #merging: Merging | undefined;
+  #state = 0;
+  #value: unknown;
+
+  constructor(
+    readonly ctx: Context,
+    readonly loc: readonly string[],
+    readonly merged: MergedDecl,
+    readonly rawDefs: () => Def[],
+  ) {}
+
+  get type(): OptionType {
+    return this.merged.type;
+  }
+  get declarations(): readonly string[] {
+    return this.merged.declarations;
+  }
+  get declarationPositions() {
+    return this.merged.declarationPositions;
+  }
+  get description(): string | undefined {
+    return this.merged.decl.description;
+  }
+  get default(): unknown {
+    return this.merged.decl.default;
+  }
+  get defaultText(): string | undefined {
+    return this.merged.decl.defaultText;
+  }
+  get example(): unknown {
+    return this.merged.decl.example;
+  }
+  get readOnly(): boolean {
+    return this.merged.decl.readOnly ?? false;
+  }
+  get internal(): boolean {
+    return this.merged.decl.internal ?? false;
+  }
+  get visible(): boolean | "shallow" {
+    return this.merged.decl.visible ?? true;
+  }
+  get hasDefault(): boolean {
+    return this.merged.hasDefault;
+  }
+
+  /** The definitions with the option default first (as a `mkOptionDefault`). */
+  private allDefs(): Def[] {
+    const defs = this.rawDefs();
+    if (!this.merged.hasDefault) return defs;
+    return [
+      { file: this.merged.declarations[0]!, value: mkOptionDefault(this.merged.decl.default) },
+      ...defs,
+    ];
+  }
+
+  get merging(): Merging {
+    return (this.#merging ??= mergeDefinitions(this.loc, this.type, this.allDefs()));
+  }
+
+  get isDefined(): boolean {
+    return this.guard(() => this.merging.isDefined);
+  }
+  get highestPrio(): number {
+    return this.guard(() => this.merging.final.highestPrio);
+  }
+  get definitionsWithLocations(): readonly Def[] {
+    return this.guard(() => this.merging.final.values);
+  }
+  get definitions(): unknown[] {
+    return this.definitionsWithLocations.map((d) => d.value);
+  }
+  get files(): string[] {
+    return this.definitionsWithLocations.map((d) => d.file);
+  }
+
+  get value(): unknown {
+    if (this.#state === 2) return this.#value;
+    const shown = showPath(this.loc);
+    if (this.#state === 1) throw recursionError(this.loc, shown);
+    this.#state = 1;
+    enterOption(shown);
+    try {
+      const v = this.compute();
+      this.#value = v;
+      this.#state = 2;
+      return v;
+    } catch (e) {
+      this.#state = 0;
+      throw this.explain(e);
+    } finally {
+      leaveOption();
+    }
+  }
+
+  private compute(): unknown {
+    const decl = this.merged.decl;
+    if (decl.readOnly) {
+      const defs = this.allDefs();
+      if (defs.length > 1) {
+        const separate = defs.map((d) => {
+          let value: unknown;
+          try {
+            value = mergeDefinitions(this.loc, this.type, [d]).mergedValue;
+          } catch {
+            value = d.value;
+          }
+          return { file: d.file, line: d.line, value };
+        });
+        throw new GroveError(
+          "ReadOnly",
+          `The option \`${showOption(this.loc)}' is read-only, but it's set multiple times. Definition values:${showDefs(separate)}`,
+          {
+            path: this.loc,
+            file: separate[1]?.file,
+          },
+        );
+      }
+    }
+    // An `apply` that takes no argument never forces the merged value, as a Nix function ignoring it.
+    if (decl.apply)
+      return decl.apply.length === 0 ? decl.apply(undefined) : decl.apply(this.merging.mergedValue);
+    return this.merging.mergedValue;
+  }
+
+  private guard<T>(f: () => T): T {
+    try {
+      return f();
+    } catch (e) {
+      throw this.explain(e);
+    }
+  }
+
+  /** A user's exception inside a definition becomes a `GroveError` naming this option. */
+  private explain(e: unknown): unknown {
+    if (e instanceof GroveError) return e;
+    if (isStackOverflow(e)) return recursionError(this.loc);
+    const message = e instanceof Error ? e.message : String(e);
+    return new GroveError(
+      "DefinitionThrew",
+      `${message}\n(while evaluating the option \`${showOption(this.loc)}')`,
+      {
+        path: this.loc,
+        file: this.merged.declarations[0],
+        cause: e,
+      },
+    );
+  }
+}
+
+/** The module arguments a module function is called with. */
+function moduleArgs(ctx: Context, base: Record<string, unknown>): Record<string, unknown> {
+  return new Proxy(base, {
+    get(target, key) {
+      if (typeof key !== "string" || Object.hasOwn(target, key)) return Reflect.get(target, key);
+      if (ignoredArgKeys.has(key)) return undefined;
+      if (ctx.collecting) return deferredArg(ctx, key);
+      return readModuleArg(ctx, key);
+    },
+    has(target, key) {
+      if (typeof key !== "string" || Object.hasOwn(target, key)) return Reflect.has(target, key);
+      if (ctx.collecting) return true;
+      return Object.hasOwn(readModuleArgs(ctx), key);
+    },
+  });
+}
+
+/** Keys that tooling probes on any object; they are never module arguments. */
+const ignoredArgKeys = new Set([
+  "then",
+  "toJSON",
+  "constructor",
+  "asymmetricMatch",
+  "$$typeof",
+  "nodeType",
+  "@@__IMMUTABLE_ITERABLE__@@",
+]);
+
+function readModuleArgs(ctx: Context): Record<string, unknown> {
+  return (ctx.root.child("_module") as Namespace).optionNode("args").value as Record<string, unknown>;
+}
+
+function readModuleArg(ctx: Context, key: string): unknown {
+  const args = readModuleArgs(ctx);
+  if (!Object.hasOwn(args, key)) {
+    throw new GroveError(
+      "MissingArgument",
+      `attribute '${key}' missing: the module argument \`${key}' is neither a special argument nor in \`_module.args'.`,
+      {
+        path: [...ctx.prefix, "_module", "args", key],
+      },
+    );
+  }
+  return args[key];
+}
+
+const deferredTarget = Symbol("grove.deferredArg");
+
+/** Whether `v` is an argument taken before modules were collected, still to be resolved. */
+export function resolveDeferred(v: unknown): unknown {
+  if (typeof v === "function" && (v as unknown as Record<symbol, unknown>)[deferredTarget]) {
+    return ((v as unknown as Record<symbol, () => unknown>)[deferredTarget] as () => unknown)();
+  }
+  return v;
+}
+
+/**
+ * A `_module.args` argument taken while modules are collected: a stand-in that resolves to the
+ * real value when it is used (by then `config` can be read), as Nix's lazy arguments do.
+ */
+function deferredArg(ctx: Context, key: string): unknown {
+  const resolve = () => {
+    if (ctx.collecting) throw ctx.eager("_module.args", key);
+    return readModuleArg(ctx, key);
+  };
+  const real = () => Object(resolve()) as object;
+  return new Proxy(function deferred() {}, {
+    get(_t, k) {
+      if (k === deferredTarget) return resolve;
+      if (k === Symbol.toPrimitive) {
+        return () => resolve();
+      }
+      return Reflect.get(real(), k);
+    },
+    has: (_t, k) => Reflect.has(real(), k),
+    ownKeys: () => Reflect.ownKeys(real()),
+    getOwnPropertyDescriptor: (_t, k) => {
+      const d = Reflect.getOwnPropertyDescriptor(real(), k);
+      return d ? { ...d, configurable: true } : undefined;
+    },
+    apply: (_t, self, args) => Reflect.apply(resolve() as (...a: unknown[]) => unknown, self, args),
+  });
+}
+
+/** Nix's `unifyModuleSyntax`: any module form to the canonical one. */
+function unify(
+  file: string,
+  key: string,
+  m: Record<string, unknown>,
+  line: number | undefined,
+): NormalModule {
+  const loc = (m as { [moduleLocation]?: ModuleLocation })[moduleLocation];
+  const modFile = typeof m._file === "string" ? m._file : (loc?.file ?? file);
+  const modLine = loc?.line ?? line;
+  const modKey = m.key !== undefined ? String(m.key) : key;
+  const cls = typeof m._class === "string" ? m._class : null;
+  const disabledModules = (m.disabledModules as unknown[] | undefined) ?? [];
+  if ("config" in m || "options" in m) {
+    const allowed = new Set([
+      "_class",
+      "_file",
+      "key",
+      "disabledModules",
+      "imports",
+      "options",
+      "config",
+      "meta",
+      "freeformType",
+    ]);
+    const bad = Object.keys(m).filter((k) => !allowed.has(k));
+    if (bad.length > 0) {
+      throw new GroveError(
+        "BadModule",
+        `Module \`${modKey}' has an unsupported attribute \`${bad[0]}'. This is caused by introducing a top-level \`config' or \`options' attribute. Add configuration attributes immediately on the top level instead, or move all of them (namely: ${bad.join(" ")}) into the explicit \`config' attribute.`,
+        { file: modFile, line: modLine },
+      );
+    }
+    return {
+      key: modKey,
+      file: modFile,
+      line: modLine,
+      class: cls,
+      disabledModules,
+      imports: (m.imports as unknown[] | undefined) ?? [],
+      options: m.options ?? {},
+      config: withExtras(m, m.config ?? {}),
+    };
+  }
+  const config: Record<string, unknown> = {};
+  for (const k of Object.keys(m)) {
+    if (
+      k === "_class" ||
+      k === "_file" ||
+      k === "key" ||
+      k === "disabledModules" ||
+      k === "imports" ||
+      k === "freeformType"
+    )
+      continue;
+    Object.defineProperty(config, k, { ...Object.getOwnPropertyDescriptor(m, k)!, enumerable: true });
+  }
+  return {
+    key: modKey,
+    file: modFile,
+    line: modLine,
+    class: cls,
+    disabledModules,
+    imports: (m.imports as unknown[] | undefined) ?? [],
+    options: {},
+    config: withExtras(m, config),
+  };
+}
+
+/** `meta` and `freeformType` given beside `config` become definitions, as in Nix. */
+function withExtras(m: Record<string, unknown>, config: unknown): unknown {
+  const extras: unknown[] = [];
+  if ("meta" in m && ("config" in m || "options" in m)) extras.push({ meta: m.meta });
+  if ("freeformType" in m) extras.push({ _module: { freeformType: m.freeformType } });
+  return extras.length === 0 ? config : { _type: "merge", contents: [config, ...extras] };
+}
+
+interface Structured {
+  key: string;
+  module: NormalModule;
+  children: Structured[];
+}
+
+function describeNonModule(v: unknown): string {
+  return showValue(v);
+}
+
+/** Nix's `collectModules`: load every module (calling functions), then keep each key once, breadth first. */
+function collectModules(
+  ctx: Context,
+  initial: readonly unknown[],
+  args: Record<string, unknown>,
+): NormalModule[] {
+  const cls = ctx.opts.class ?? null;
+  const disabled: { file: string; items: readonly unknown[] }[] = [];
+
+  const load = (parentFile: string, parentKey: string, n: number, raw: unknown): NormalModule => {
+    const fallbackKey = `${parentKey}:anon-${n}`;
+    let m = force(raw);
+    let line: number | undefined;
+    if (typeof m === "function") {
+      const loc = (m as { [moduleLocation]?: ModuleLocation })[moduleLocation];
+      const prev = ctx.loading;
+      ctx.loading = loc?.file ?? parentFile;
+      try {
+        m = force((m as (a: unknown) => unknown)(args));
+      } finally {
+        ctx.loading = prev;
+      }
+      if (loc && isAttrs(m) && !(m as Record<symbol, unknown>)[moduleLocation]) {
+        return unify(loc.file, fallbackKey, m as Record<string, unknown>, loc.line);
+      }
+      line = loc?.line;
+    }
+    if (Array.isArray(m)) {
+      throw new GroveError(
+        "BadModule",
+        `Module imports can't be nested lists. Perhaps you meant to remove one level of lists? Definitions:${showDefs([{ file: parentFile, value: m }])}`,
+        {
+          file: parentFile,
+        },
+      );
+    }
+    if (!isAttrs(m)) {
+      throw new GroveError(
+        "BadModule",
+        `module ${parentFile} (${fallbackKey}) does not look like a module: ${describeNonModule(m)}`,
+        { file: parentFile },
+      );
+    }
+    const tag = typeTag(m);
+    if (tag === "if" || tag === "override") return unify(parentFile, fallbackKey, { config: m }, line);
+    if (tag !== undefined && tag !== "module") {
+      throw new GroveError(
+        "BadModule",
+        `Expected a module, but found a value of type "${tag}" in ${parentFile}.`,
+        { file: parentFile },
+      );
+    }
+    return unify(parentFile, fallbackKey, m as Record<string, unknown>, line);
+  };
+
+  const structure = (parentFile: string, parentKey: string, modules: readonly unknown[]): Structured[] =>
+    modules.map((raw, i) => {
+      const module = load(parentFile, parentKey, i + 1, raw);
+      if (cls !== null && module.class !== null && module.class !== cls) {
+        throw new GroveError(
+          "ClassMismatch",
+          `The module \`${module.file === unknownFile ? module.file : module.file}\` (class: ${JSON.stringify(module.class)}) cannot be imported into a module evaluation that expects class ${JSON.stringify(cls)}.`,
+          {
+            file: module.file,
+            line: module.line,
+            hint: `Import this module only where a \`${module.class}' evaluation is made, or change its \`_class'.`,
+          },
+        );
+      }
+      if (module.disabledModules.length > 0)
+        disabled.push({ file: module.file, items: module.disabledModules });
+      const imports = force(module.imports);
+      if (!Array.isArray(imports)) {
+        throw new GroveError("BadModule", `The \`imports' of module \`${module.file}' must be a list.`, {
+          file: module.file,
+        });
+      }
+      return { key: module.key, module, children: structure(module.file, module.key, imports) };
+    });
+
+  const top = structure(unknownFile, "", initial);
+  const disabledKeys = new Set<string>();
+  for (const { file, items } of disabled) {
+    for (const item of items) disabledKeys.add(disabledKey(file, force(item)));
+  }
+  const result: NormalModule[] = [];
+  const seen = new Set<string>();
+  const queue: Structured[] = top.filter((s) => !disabledKeys.has(s.key));
+  for (let i = 0; i < queue.length; i++) {
+    const s = queue[i]!;
+    if (seen.has(s.key)) continue;
+    seen.add(s.key);
+    result.push(s.module);
+    for (const c of s.children) if (!disabledKeys.has(c.key)) queue.push(c);
+  }
+  return result;
+}
+
+function disabledKey(file: string, item: unknown): string {
+  if (typeof item === "string") return item;
+  if (isAttrs(item) && item.key !== undefined) return String(item.key);
+  throw new GroveError(
+    "BadModule",
+    `Each disabledModules item must be a key (string) or a module with a \`key' attribute, but one of the items in \`${file}' is ${describeKind(item)}.`,
+    { file },
+  );
+}
+
+/**
+ * Evaluates a set of modules: Nix's `lib.evalModules`. Function modules are called once while
+ * modules are collected; `config` is then built lazily, option by option, as it is read.
+ *
+ * @example
+ * const { config } = evalModules({ modules: [{ options: { a: mkOption({ type: types.int, default: 1 }) } }] });
+ * config.a; // 1
+ */
+export function evalModules(opts: EvalModulesOptions): Evaluation {
+  const ctx = new Context(opts);
+  const specialArgs = opts.specialArgs ?? {};
+  const guard = (what: "config" | "options", target: Record<string, unknown>): Record<string, any> =>
+    new Proxy(target, {
+      get(t, key) {
+        if (typeof key === "symbol") return Reflect.get(t, key);
+        if (ctx.collecting) throw ctx.eager(what, key);
+        if (what === "config") ctx.ensureConfig();
+        return Reflect.get(t, key);
+      },
+      has(t, key) {
+        if (ctx.collecting) throw ctx.eager(what, key);
+        if (what === "config") ctx.ensureConfig();
+        return Reflect.has(t, key);
+      },
+      ownKeys(t) {
+        if (ctx.collecting) throw ctx.eager(what, "*");
+        if (what === "config") ctx.ensureConfig();
+        return Reflect.ownKeys(t);
+      },
+      getOwnPropertyDescriptor(t, key) {
+        if (ctx.collecting) throw ctx.eager(what, key);
+        if (what === "config") ctx.ensureConfig();
+        return Reflect.getOwnPropertyDescriptor(t, key);
+      },
+    });
+  const config = guard("config", ctx.configTarget);
+  const options = guard("options", ctx.optionsTarget);
+
+  let self!: Evaluation;
+  const extendModules: Evaluation["extendModules"] = (extra) =>
+    evalModules({
+      ...opts,
+      modules: [...opts.modules, ...(extra.modules ?? [])],
+      specialArgs: { ...specialArgs, ...(extra.specialArgs ?? {}) },
+      prefix: extra.prefix ?? opts.prefix ?? [],
+      ...(extra.name !== undefined
+        ? { name: extra.name }
+        : opts.name !== undefined
+          ? { name: opts.name }
+          : {}),
+    });
+
+  const internalModule = {
+    _file: "lib/modules.nix",
+    key: "lib/modules.nix",
+    options: internalOptions,
+    config: {
+      _module: {
+        args: {
+          extendModules,
+          get moduleType() {
+            return self.type;
+          },
+        },
+        specialArgs,
+      },
+    },
+  };
+  const base: Record<string, unknown> = {
+    lib,
+    config,
+    options,
+    specialArgs,
+    _class: opts.class ?? null,
+    _prefix: opts.prefix ?? [],
+    ...(opts.name !== undefined ? { name: opts.name } : {}),
+    ...specialArgs,
+  };
+  const modules = collectModules(ctx, [...opts.modules, internalModule], moduleArgs(ctx, base)).reverse();
+  ctx.collecting = false;
+  ctx.root = new Namespace(
+    ctx,
+    [],
+    modules.map((m) => ({ file: m.file, line: m.line, options: m.options })),
+    () =>
+      modules.flatMap((m) =>
+        pushDownProperties(m.config).map((c) => ({ file: m.file, line: m.line, config: c })),
+      ),
+  );
+  ctx.root.options(ctx.optionsTarget);
+
+  const checkedConfig: Record<string, any> = {};
+  let resultConfig: Record<string, any> | undefined;
+  const resultView = (): Record<string, any> => {
+    if (resultConfig) return resultConfig;
+    ctx.check();
+    ctx.ensureConfig();
+    for (const k of Object.keys(ctx.configTarget)) {
+      if (k === "_module") continue;
+      Object.defineProperty(checkedConfig, k, { enumerable: true, get: () => config[k] });
+    }
+    resultConfig = checkedConfig;
+    return resultConfig;
+  };
+
+  self = {
+    _type: "configuration",
+    get config() {
+      return resultView();
+    },
+    get options() {
+      ctx.check();
+      return options;
+    },
+    get _module() {
+      ctx.check();
+      return config._module;
+    },
+    class: opts.class ?? null,
+    get type(): OptionType {
+      return submoduleWith({ modules: opts.modules, specialArgs, class: opts.class ?? null });
+    },
+    extendModules,
+    modules,
+  };
+  return self;
+}

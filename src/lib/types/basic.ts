@@ -1,0 +1,311 @@
+import { GroveError } from "../../errors.js";
+import { isAttrs } from "../definitions.js";
+import { force } from "../lazy.js";
+import { showOption } from "../show.js";
+import { attrsOf } from "./containers.js";
+import {
+  defaultFunctor,
+  getFiles,
+  mergeDefaultOption,
+  mergeEqualOption,
+  mergeOneOption,
+  mkOptionType,
+  type OptionType,
+} from "./type.js";
+
+/** Marks a number as a float, so `float` accepts `float(1)` and Nix output renders `1.0`. */
+export class FloatValue {
+  constructor(readonly value: number) {}
+  valueOf(): number {
+    return this.value;
+  }
+  toJSON(): number {
+    return this.value;
+  }
+}
+
+export function isInt(v: unknown): v is number {
+  return typeof v === "number" && Number.isInteger(v);
+}
+export function isFloat(v: unknown): boolean {
+  return (typeof v === "number" && !Number.isInteger(v) && Number.isFinite(v)) || v instanceof FloatValue;
+}
+export function isString(v: unknown): v is string {
+  return typeof v === "string";
+}
+
+export const raw = mkOptionType({
+  name: "raw",
+  description: "raw value",
+  descriptionClass: "noun",
+  merge: mergeOneOption,
+});
+
+export const unspecified = mkOptionType({
+  name: "unspecified",
+  description: "unspecified value",
+  descriptionClass: "noun",
+  merge: mergeDefaultOption,
+});
+
+function anythingKind(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "list";
+  if (typeof v === "function") return "lambda";
+  if (typeof v === "object")
+    return Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null
+      ? "set"
+      : "value";
+  return typeof v;
+}
+
+export const anything: OptionType = mkOptionType({
+  name: "anything",
+  description: "anything",
+  descriptionClass: "noun",
+  merge: (loc, defs) => {
+    const kind = anythingKind(defs[0]!.value);
+    for (const d of defs) {
+      if (anythingKind(d.value) !== kind) {
+        throw new GroveError(
+          "Conflict",
+          `The option \`${showOption(loc)}' has conflicting option types in ${getFiles(defs)}`,
+          { path: loc },
+        );
+      }
+    }
+    switch (kind) {
+      case "set":
+        return attrsOf(anything).merge(loc, defs);
+      case "value":
+        return mergeOneOption(loc, defs);
+      case "list":
+        return (mergeEqualOption(loc, defs) as unknown[]).map(force);
+      case "lambda":
+        return (arg: unknown) =>
+          anything.merge(
+            [...loc, "<function body>"],
+            defs.map((d) => ({ file: d.file, value: force((d.value as (a: unknown) => unknown)(arg)) })),
+          );
+      default:
+        return mergeEqualOption(loc, defs);
+    }
+  },
+});
+
+export const bool = mkOptionType({
+  name: "bool",
+  description: "boolean",
+  descriptionClass: "noun",
+  check: (v) => typeof v === "boolean",
+  merge: mergeEqualOption,
+});
+
+export const boolByOr = mkOptionType({
+  name: "boolByOr",
+  description: "boolean (merged using or)",
+  descriptionClass: "noun",
+  check: (v) => typeof v === "boolean",
+  merge: (_loc, defs) => defs.some((d) => d.value === true),
+});
+
+export const int = mkOptionType({
+  name: "int",
+  description: "signed integer",
+  descriptionClass: "noun",
+  check: isInt,
+  merge: mergeEqualOption,
+});
+
+export const float = mkOptionType({
+  name: "float",
+  description: "floating point number",
+  descriptionClass: "noun",
+  check: isFloat,
+  merge: mergeEqualOption,
+});
+
+export const str = mkOptionType({
+  name: "str",
+  description: "string",
+  descriptionClass: "noun",
+  check: isString,
+  merge: mergeEqualOption,
+});
+
+export const nonEmptyStr = mkOptionType({
+  name: "nonEmptyStr",
+  description: "non-empty string",
+  descriptionClass: "noun",
+  check: (v) => isString(v) && !/^[ \t\n]*$/.test(v),
+  merge: mergeEqualOption,
+});
+
+/** Nix's `builtins.match`: the whole string must match. */
+function fullMatch(pattern: string): RegExp {
+  return new RegExp(`^(?:${pattern})$`, "s");
+}
+
+export function strMatching(pattern: string): OptionType {
+  const re = fullMatch(pattern);
+  return mkOptionType({
+    name: `strMatching ${JSON.stringify(pattern)}`,
+    description: `string matching the pattern ${pattern}`,
+    descriptionClass: "noun",
+    check: (v) => isString(v) && re.test(v),
+    merge: mergeEqualOption,
+    functor: {
+      ...defaultFunctor("strMatching"),
+      payload: pattern,
+      binOp: (a, b) => (a === b ? a : null),
+      make: strMatching,
+    },
+  });
+}
+
+const singleLine = fullMatch("[^\n\r]*\n?");
+export const singleLineStr = mkOptionType({
+  name: "singleLineStr",
+  description: "(optionally newline-terminated) single-line string",
+  descriptionClass: "noun",
+  check: (v) => isString(v) && singleLine.test(v),
+  merge: (loc, defs) => (mergeEqualOption(loc, defs) as string).replace(/\n$/, ""),
+});
+
+export function separatedString(sep: string): OptionType {
+  return mkOptionType({
+    name: "separatedString",
+    description: sep === "" ? "Concatenated string" : `strings concatenated with ${JSON.stringify(sep)}`,
+    descriptionClass: "noun",
+    check: isString,
+    merge: (_loc, defs) => defs.map((d) => d.value as string).join(sep),
+    functor: {
+      ...defaultFunctor("separatedString"),
+      payload: sep,
+      binOp: (a, b) => (a === b ? a : null),
+      make: separatedString,
+    },
+  });
+}
+export const lines = separatedString("\n");
+export const commas = separatedString(",");
+export const envVar = separatedString(":");
+
+export const attrs = mkOptionType({
+  name: "attrs",
+  description: "attribute set",
+  check: isAttrs,
+  merge: (_loc, defs) => Object.assign({}, ...defs.map((d) => d.value)),
+  emptyValue: { value: {} },
+});
+
+function betweenDesc(lo: number, hi: number): string {
+  return `${lo} and ${hi} (both inclusive)`;
+}
+
+function withCheck(
+  base: OptionType,
+  extra: (v: unknown) => boolean,
+  name: string,
+  description: string,
+  descriptionClass = base.descriptionClass,
+): OptionType {
+  return mkOptionType({
+    name,
+    description,
+    descriptionClass,
+    check: (v) => base.check(v) && extra(v),
+    merge: base.merge,
+    functor: base.functor,
+  });
+}
+
+function intBetween(lo: number, hi: number, name = "intBetween", doc?: string): OptionType {
+  return withCheck(
+    int,
+    (v) => (v as number) >= lo && (v as number) <= hi,
+    name,
+    doc ? `${doc}; between ${betweenDesc(lo, hi)}` : `integer between ${betweenDesc(lo, hi)}`,
+  );
+}
+
+const unsign = (bits: number) =>
+  intBetween(0, 2 ** bits - 1, `unsignedInt${bits}`, `${bits} bit unsigned integer`);
+const sign = (bits: number) =>
+  intBetween(-(2 ** (bits - 1)), 2 ** (bits - 1) - 1, `signedInt${bits}`, `${bits} bit signed integer`);
+
+export const ints = {
+  between: (lo: number, hi: number) => intBetween(lo, hi),
+  unsigned: withCheck(
+    int,
+    (v) => (v as number) >= 0,
+    "unsignedInt",
+    "unsigned integer, meaning >=0",
+    "nonRestrictiveClause",
+  ),
+  positive: withCheck(
+    int,
+    (v) => (v as number) > 0,
+    "positiveInt",
+    "positive integer, meaning >0",
+    "nonRestrictiveClause",
+  ),
+  u8: unsign(8),
+  u16: unsign(16),
+  u32: unsign(32),
+  s8: sign(8),
+  s16: sign(16),
+  s32: sign(32),
+};
+
+export const port = ints.u16;
+
+export function pathWith(opts: { absolute?: boolean | null; inStore?: boolean | null } = {}): OptionType {
+  const absolute = opts.absolute ?? null;
+  const inStore = opts.inStore ?? null;
+  const description = `${absolute === null ? "" : absolute ? "absolute " : "relative "}path${inStore === null ? "" : inStore ? " in the Nix store" : " not in the Nix store"}`;
+  return mkOptionType({
+    name: "path",
+    description,
+    descriptionClass: "noun",
+    check: (v) => {
+      if (!isString(v)) return false;
+      const isAbs = v.startsWith("/");
+      const isStore = v.startsWith("/nix/store/");
+      return (absolute === null || absolute === isAbs) && (inStore === null || inStore === isStore);
+    },
+    merge: mergeEqualOption,
+    functor: {
+      ...defaultFunctor("path"),
+      payload: { absolute, inStore },
+      binOp: (a, b) => (a.absolute === b.absolute && a.inStore === b.inStore ? a : null),
+      make: pathWith,
+    },
+  });
+}
+export const path = pathWith({ absolute: true });
+export const pathInStore = pathWith({ inStore: true });
+
+export function enumType(values: readonly unknown[]): OptionType {
+  const show = (v: unknown) =>
+    isString(v) ? JSON.stringify(v) : isInt(v) || typeof v === "boolean" ? String(v) : `<${typeof v}>`;
+  const description =
+    values.length === 0
+      ? "impossible (empty enum)"
+      : values.length === 1
+        ? `value ${show(values[0])} (singular enum)`
+        : `one of ${values.map(show).join(", ")}`;
+  return mkOptionType({
+    name: "enum",
+    description,
+    descriptionClass: values.length < 2 ? "noun" : "conjunction",
+    check: (v) => values.some((x) => x === v),
+    merge: mergeEqualOption,
+    functor: {
+      ...defaultFunctor("enum"),
+      payload: values,
+      binOp: (a: unknown[], b: unknown[]) => [...new Set([...a, ...b])],
+      make: enumType,
+    },
+  });
+}

@@ -1,0 +1,132 @@
+import { attrTag } from "./attr-tag.js";
+import {
+  anything,
+  attrs,
+  bool,
+  boolByOr,
+  commas,
+  enumType,
+  envVar,
+  float,
+  int,
+  ints,
+  isFloat,
+  lines,
+  nonEmptyStr,
+  path,
+  pathInStore,
+  pathWith,
+  port,
+  raw,
+  separatedString,
+  singleLineStr,
+  str,
+  strMatching,
+  unspecified,
+} from "./basic.js";
+import {
+  addCheck,
+  attrsOf,
+  attrsWith,
+  coercedTo,
+  either,
+  functionTo,
+  lazyAttrsOf,
+  listOf,
+  nonEmptyListOf,
+  nullOr,
+  oneOf,
+  uniq,
+  unique,
+} from "./containers.js";
+import { packageType } from "./package.js";
+import { deferredModule, deferredModuleWith, submodule, submoduleWith } from "./submodule.js";
+import { mkOptionType, type OptionType } from "./type.js";
+
+const number = either(int, float);
+
+function numberWith(
+  check: (n: number) => boolean,
+  name: string,
+  description: string,
+  descriptionClass: "noun" | "nonRestrictiveClause",
+): OptionType {
+  return { ...addCheck(number, (v) => check(Number(v))), name, description, descriptionClass };
+}
+
+/**
+ * The option types: what `lib.types` is in Nix.
+ *
+ * @example
+ * mkOption({ type: types.listOf(types.str), default: [] })
+ */
+export const types = {
+  raw,
+  anything,
+  unspecified,
+  bool,
+  boolByOr,
+  int,
+  ints,
+  port,
+  float,
+  number,
+  numbers: {
+    between: (lo: number, hi: number) =>
+      numberWith(
+        (n) => n >= lo && n <= hi,
+        "numberBetween",
+        `integer or floating point number between ${lo} and ${hi} (both inclusive)`,
+        "noun",
+      ),
+    nonnegative: numberWith(
+      (n) => n >= 0,
+      "numberNonnegative",
+      "nonnegative integer or floating point number, meaning >=0",
+      "nonRestrictiveClause",
+    ),
+    positive: numberWith(
+      (n) => n > 0,
+      "numberPositive",
+      "positive integer or floating point number, meaning >0",
+      "nonRestrictiveClause",
+    ),
+  },
+  str,
+  nonEmptyStr,
+  singleLineStr,
+  strMatching,
+  separatedString,
+  lines,
+  commas,
+  envVar,
+  attrs,
+  path,
+  pathInStore,
+  pathWith,
+  package: packageType,
+  enum: enumType,
+  listOf,
+  nonEmptyListOf,
+  attrsOf,
+  lazyAttrsOf,
+  attrsWith,
+  nullOr,
+  uniq,
+  unique: (opts: { message: string }, type: OptionType) => unique(opts.message, type),
+  functionTo,
+  either,
+  oneOf,
+  coercedTo,
+  addCheck,
+  attrTag,
+  submodule,
+  submoduleWith,
+  deferredModule: deferredModule(),
+  deferredModuleWith,
+  mkOptionType,
+  isFloat,
+};
+
+export type Types = typeof types;
+export type { Def, OptionType } from "./type.js";

@@ -1,0 +1,170 @@
+import { GroveError } from "../../errors.js";
+import { isAttrs } from "../definitions.js";
+import { type Evaluation, evalModules } from "../modules.js";
+import { showOption } from "../show.js";
+import { mkOptionDefault } from "../wrappers.js";
+import {
+  type AnyModule,
+  checkDefsForError,
+  defaultFunctor,
+  mkOptionType,
+  type OptionType,
+  phrase,
+} from "./type.js";
+
+export interface SubmoduleWithOptions {
+  modules: readonly AnyModule[];
+  specialArgs?: Record<string, unknown>;
+  /** Whether a plain object definition is config only (`submodule`), or a whole module. */
+  shorthandOnlyDefinesConfig?: boolean | null;
+  description?: string | null;
+  class?: string | null;
+}
+
+const isModuleLike = (v: unknown) => isAttrs(v) || typeof v === "function";
+
+/**
+ * A typed attribute set whose value is its own module evaluation (Nix's `submoduleWith`).
+ *
+ * @example
+ * types.attrsOf(types.submodule({ options: { port: mkOption({ type: types.port }) } }))
+ */
+export function submoduleWith(attrs: SubmoduleWithOptions): OptionType {
+  const modules = attrs.modules;
+  const specialArgs = attrs.specialArgs ?? {};
+  const shorthand = attrs.shorthandOnlyDefinesConfig ?? false;
+  const cls = attrs.class ?? null;
+  let baseEval: Evaluation | undefined;
+  const base = (): Evaluation =>
+    (baseEval ??= evalModules({
+      class: cls,
+      specialArgs,
+      modules: [{ _module: { args: { name: mkOptionDefault("‹name›") } } }, ...modules],
+    }));
+  const freeform = (): OptionType | null => {
+    try {
+      return (base()._module.freeformType as OptionType | null) ?? null;
+    } catch {
+      return null;
+    }
+  };
+  const description = () => {
+    if (attrs.description) return attrs.description;
+    const f = freeform();
+    return f ? `open submodule of ${phrase((c) => c === "noun" || c === "composite", f)}` : "submodule";
+  };
+  let cachedDescription: string | undefined;
+  const type = mkOptionType({
+    name: "submodule",
+    description: "submodule",
+    check: isModuleLike,
+    checkAndMerge: (loc, defs) => ({
+      headError: checkDefsForError(isModuleLike, defs),
+      value: () => {
+        const name = loc[loc.length - 1]!;
+        const defModules = defs.map(({ value, file }) =>
+          isAttrs(value) && shorthand ? { _file: file, config: value } : { _file: file, imports: [value] },
+        );
+        return base().extendModules({
+          modules: [{ _module: { args: { name } } }, ...defModules],
+          prefix: loc,
+          name,
+        }).config;
+      },
+    }),
+    emptyValue: () => ({ value: base().config }),
+    getSubOptions: (prefix) =>
+      base().extendModules({ prefix, modules: [{ _module: { check: false } }] }).options,
+    getSubModules: modules,
+    substSubModules: (m) => submoduleWith({ ...attrs, modules: m }),
+    functor: {
+      ...defaultFunctor("submodule"),
+      payload: {
+        modules,
+        class: cls,
+        specialArgs,
+        shorthandOnlyDefinesConfig: attrs.shorthandOnlyDefinesConfig ?? false,
+        description: attrs.description ?? null,
+      },
+      binOp: (l, r) => {
+        const pick = <T>(a: T | null, b: T | null, what: string): T | null => {
+          if (a === null) return b;
+          if (b === null || a === b) return a;
+          throw new GroveError(
+            "DuplicateDeclaration",
+            `A submoduleWith option is declared multiple times with conflicting ${what} values ${JSON.stringify(a)} and ${JSON.stringify(b)}.`,
+          );
+        };
+        const shared = Object.keys(l.specialArgs).filter((k) => Object.hasOwn(r.specialArgs, k));
+        if (shared.length > 0) {
+          throw new GroveError(
+            "DuplicateDeclaration",
+            `A submoduleWith option is declared multiple times with the same specialArgs "${shared.join(" ")}"`,
+          );
+        }
+        return {
+          class: pick(l.class, r.class, "class"),
+          modules: [...l.modules, ...r.modules],
+          specialArgs: { ...l.specialArgs, ...r.specialArgs },
+          shorthandOnlyDefinesConfig: pick(
+            l.shorthandOnlyDefinesConfig,
+            r.shorthandOnlyDefinesConfig,
+            "shorthandOnlyDefinesConfig",
+          ),
+          description: pick(l.description, r.description, "description"),
+        };
+      },
+      make: (p) => submoduleWith(p),
+    },
+  });
+  return Object.defineProperties(type, {
+    description: { get: () => (cachedDescription ??= description()), enumerable: true },
+    nestedTypes: {
+      get: () => {
+        const f = freeform();
+        return f ? { freeformType: f } : {};
+      },
+      enumerable: true,
+    },
+  });
+}
+
+/** `submoduleWith` for plain submodules: a plain object definition is config only. */
+export function submodule(modules: AnyModule | readonly AnyModule[]): OptionType {
+  return submoduleWith({
+    modules: Array.isArray(modules) ? modules : [modules],
+    shorthandOnlyDefinesConfig: true,
+  });
+}
+
+/**
+ * A module kept as a value, to be imported by another evaluation (Nix's `deferredModuleWith`):
+ * its definitions merge into one module that imports each of them, keeping their files.
+ */
+export function deferredModuleWith(attrs: { staticModules?: readonly AnyModule[] } = {}): OptionType {
+  const staticModules = attrs.staticModules ?? [];
+  const sub = submoduleWith({ modules: staticModules });
+  return mkOptionType({
+    name: "deferredModule",
+    description: "module",
+    descriptionClass: "noun",
+    check: isModuleLike,
+    merge: (loc, defs) => ({
+      imports: [
+        ...staticModules,
+        ...defs.map((d) => ({ _file: `${d.file}, via option ${showOption(loc)}`, imports: [d.value] })),
+      ],
+    }),
+    getSubOptions: sub.getSubOptions,
+    getSubModules: staticModules,
+    substSubModules: (m) => deferredModuleWith({ ...attrs, staticModules: m }),
+    functor: {
+      ...defaultFunctor("deferredModuleWith"),
+      payload: { staticModules },
+      binOp: (l, r) => ({ staticModules: [...l.staticModules, ...r.staticModules] }),
+      make: deferredModuleWith,
+    },
+  });
+}
+
+export const deferredModule = (): OptionType => deferredModuleWith();

@@ -1,0 +1,235 @@
+import { GroveError } from "../../errors.js";
+import { showDefs, showFiles, showOption } from "../show.js";
+
+/** One definition of an option: its value and where it comes from. */
+export interface Def {
+  readonly file: string;
+  readonly line?: number | undefined;
+  readonly value: unknown;
+}
+
+/** What a type's check-and-merge returns: the first type error, or a way to get the value. */
+export interface CheckedMerge {
+  readonly headError: string | null;
+  readonly value: () => unknown;
+}
+
+export type DescriptionClass = "noun" | "composite" | "conjunction" | "nonRestrictiveClause" | null;
+
+/** How two declarations of one option combine their types (Nix's type functor). */
+export interface Functor {
+  readonly name: string;
+  readonly payload: unknown;
+  readonly binOp: (a: any, b: any) => unknown;
+  readonly make: ((payload: any) => OptionType) | null;
+}
+
+/** A module as types hold it (deferred, submodule): any module form. */
+export type AnyModule = unknown;
+
+/**
+ * An option type: what `lib.types.*` returns. `check` is shallow; `merge` combines checked
+ * definitions; `checkAndMerge` is both at once, for types whose errors live deeper (lists,
+ * attribute sets, submodules).
+ */
+export interface OptionType {
+  readonly _type: "option-type";
+  readonly name: string;
+  readonly description: string;
+  readonly descriptionClass: DescriptionClass;
+  readonly check: (value: unknown) => boolean;
+  readonly merge: (loc: readonly string[], defs: readonly Def[]) => unknown;
+  readonly checkAndMerge: (loc: readonly string[], defs: readonly Def[]) => CheckedMerge;
+  /** The value of an option that has no definition, when the type has one (`[]`, `{}`, `null`). */
+  readonly emptyValue: { value: unknown } | undefined;
+  readonly getSubOptions: (prefix: readonly string[]) => Record<string, unknown>;
+  readonly getSubModules: readonly AnyModule[] | null;
+  readonly substSubModules: (modules: readonly AnyModule[]) => OptionType;
+  readonly typeMerge: (other: OptionType) => OptionType | null;
+  readonly functor: Functor;
+  readonly nestedTypes: Readonly<Record<string, OptionType>>;
+  readonly deprecationMessage: string | null;
+}
+
+export interface TypeSpec {
+  name: string;
+  description?: string;
+  descriptionClass?: DescriptionClass;
+  check?: (value: unknown) => boolean;
+  merge?: (loc: readonly string[], defs: readonly Def[]) => unknown;
+  checkAndMerge?: (loc: readonly string[], defs: readonly Def[]) => CheckedMerge;
+  emptyValue?: { value: unknown } | (() => { value: unknown } | undefined);
+  getSubOptions?: (prefix: readonly string[]) => Record<string, unknown>;
+  getSubModules?: readonly AnyModule[] | null;
+  substSubModules?: (modules: readonly AnyModule[]) => OptionType;
+  typeMerge?: (other: OptionType) => OptionType | null;
+  functor?: Functor;
+  nestedTypes?: Record<string, OptionType>;
+  deprecationMessage?: string | null;
+}
+
+export function defaultFunctor(name: string, make: ((payload: any) => OptionType) | null = null): Functor {
+  return { name, payload: null, binOp: () => null, make };
+}
+
+/** Two declarations of one option merge their types when the functors agree (Nix's defaultTypeMerge). */
+export function defaultTypeMerge(f: Functor, other: Functor, self: OptionType): OptionType | null {
+  if (f.name !== other.name) return null;
+  if (f.payload === null || other.payload === null) return f.payload === other.payload ? self : null;
+  const merged = f.binOp(f.payload, other.payload);
+  if (merged === null || merged === undefined || f.make === null) return null;
+  return f.make(merged);
+}
+
+/** Builds an option type from its parts, filling in Nix's defaults. */
+export function mkOptionType(spec: TypeSpec): OptionType {
+  const check = spec.check ?? (() => true);
+  const cm = spec.checkAndMerge;
+  const merge =
+    spec.merge ??
+    (cm ? (loc: readonly string[], defs: readonly Def[]) => cm(loc, defs).value() : mergeDefaultOption);
+  const functor = spec.functor ?? defaultFunctor(spec.name);
+  const checkAndMerge =
+    spec.checkAndMerge ??
+    ((loc: readonly string[], defs: readonly Def[]) => ({
+      headError: checkDefsForError(check, defs),
+      value: () => merge(loc, defs),
+    }));
+  const empty = spec.emptyValue;
+  const type: OptionType = {
+    _type: "option-type",
+    name: spec.name,
+    description: spec.description ?? spec.name,
+    descriptionClass: spec.descriptionClass ?? null,
+    check,
+    merge,
+    checkAndMerge,
+    get emptyValue() {
+      return typeof empty === "function" ? empty() : empty;
+    },
+    getSubOptions: spec.getSubOptions ?? (() => ({})),
+    getSubModules: spec.getSubModules ?? null,
+    substSubModules: spec.substSubModules ?? (() => type),
+    typeMerge: spec.typeMerge ?? ((other) => defaultTypeMerge(functor, other.functor, type)),
+    functor,
+    nestedTypes: spec.nestedTypes ?? {},
+    deprecationMessage: spec.deprecationMessage ?? null,
+  };
+  return type;
+}
+
+export function isOptionType(v: unknown): v is OptionType {
+  return typeof v === "object" && v !== null && (v as { _type?: unknown })._type === "option-type";
+}
+
+/** "Definition values: …" for the definitions that fail `check`, or null when all pass. */
+export function checkDefsForError(check: (v: unknown) => boolean, defs: readonly Def[]): string | null {
+  let bad: Def[] | undefined;
+  for (const d of defs) if (!check(d.value)) (bad ??= []).push(d);
+  return bad ? `Definition values:${showDefs(bad)}` : null;
+}
+
+/** The type error Nix raises for a definition that fails its option's type. */
+export function typeError(
+  loc: readonly string[],
+  type: OptionType,
+  detail: string,
+  defs?: readonly Def[],
+): GroveError {
+  const first = defs?.[0];
+  return new GroveError(
+    "TypeMismatch",
+    `A definition for option \`${showOption(loc)}' is not of type \`${type.description}'. ${detail}`,
+    { path: loc, file: first?.file, line: first?.line },
+  );
+}
+
+export function conflictError(loc: readonly string[], message: string, defs: readonly Def[]): GroveError {
+  return new GroveError("Conflict", message, { path: loc, file: defs[0]?.file, line: defs[0]?.line });
+}
+
+const prioritySuggestion =
+  "Use `lib.mkForce value` or `lib.mkDefault value` to change the priority on any of these definitions.";
+
+/** Structural equality, as Nix's `==` (functions are never equal to anything). */
+export function nixEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return typeof a !== "function";
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((x, i) => nixEqual(x, b[i]));
+  }
+  if (Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  return ka.every((k) => Object.hasOwn(b, k) && nixEqual((a as any)[k], (b as any)[k]));
+}
+
+/** All definitions must be equal (bool, int, str, enum…). */
+export function mergeEqualOption(loc: readonly string[], defs: readonly Def[]): unknown {
+  const first = defs[0]!;
+  for (let i = 1; i < defs.length; i++) {
+    if (!nixEqual(defs[i]!.value, first.value)) {
+      throw conflictError(
+        loc,
+        `The option \`${showOption(loc)}' has conflicting definition values:${showDefs([first, defs[i]!])}\n${prioritySuggestion}`,
+        defs,
+      );
+    }
+  }
+  return first.value;
+}
+
+/** Exactly one definition is allowed. */
+export function mergeUniqueOption(
+  message: string,
+  merge: (loc: readonly string[], defs: readonly Def[]) => unknown,
+) {
+  return (loc: readonly string[], defs: readonly Def[]): unknown => {
+    if (defs.length === 1) return merge(loc, defs);
+    throw conflictError(
+      loc,
+      `The option \`${showOption(loc)}' is defined multiple times while it's expected to be unique.\n${message}\nDefinition values:${showDefs(defs)}\n${prioritySuggestion}`,
+      defs,
+    );
+  };
+}
+
+export const mergeOneOption = mergeUniqueOption("", (_loc, defs) => defs[0]!.value);
+
+function isAttrsValue(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** The merge of `unspecified`: lists concatenate, sets combine, strings join, equal ints pass. */
+export function mergeDefaultOption(loc: readonly string[], defs: readonly Def[]): unknown {
+  const list = defs.map((d) => d.value);
+  if (list.length === 1) return list[0];
+  if (list.every((v) => typeof v === "function")) {
+    return (x: unknown) =>
+      mergeDefaultOption(
+        loc,
+        defs.map((d) => ({ file: d.file, value: (d.value as any)(x) })),
+      );
+  }
+  if (list.every(Array.isArray)) return (list as unknown[][]).flat(1);
+  if (list.every(isAttrsValue)) return Object.assign({}, ...list);
+  if (list.every((v) => typeof v === "boolean")) return list.some(Boolean);
+  if (list.every((v) => typeof v === "string")) return list.join("");
+  if (list.every((v) => Number.isInteger(v) && v === list[0])) return list[0];
+  throw conflictError(
+    loc,
+    `Cannot merge definitions of \`${showOption(loc)}'. Definition values:${showDefs(defs)}`,
+    defs,
+  );
+}
+
+/** `(a or b)` when a nested description would read ambiguously, as Nix's optionDescriptionPhrase. */
+export function phrase(unparenthesize: (c: DescriptionClass) => boolean, t: OptionType): string {
+  return unparenthesize(t.descriptionClass) ? t.description : `(${t.description})`;
+}
+
+export function getFiles(defs: readonly Def[]): string {
+  return showFiles(defs.map((d) => d.file));
+}

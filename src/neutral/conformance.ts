@@ -1,0 +1,139 @@
+/**
+ * Runs conformance cases (shared/conformance/FORMAT.md) against Grove's module system: each check
+ * is a fresh evaluation, compared with what real Nix computed.
+ */
+import { type ErrorCode, GroveError } from "../errors.js";
+import { deepForce, evalModules, force } from "../lib/index.js";
+import { nixEqual } from "../lib/types/type.js";
+import { caseModules, type Json } from "./translate.js";
+
+export interface Check {
+  path?: (string | number)[];
+  option?: string[];
+  field?: "isDefined" | "highestPrio" | "typeDescription";
+  withAssertions?: boolean;
+  expect: { value: Json } | { error: string; match?: string };
+}
+
+export interface Case {
+  id: string;
+  about?: string;
+  class?: string;
+  specialArgs?: Record<string, unknown>;
+  modules: Json[];
+  checks: Check[];
+}
+
+/** Grove's error codes as the error kinds Nix's messages are classified into. */
+export const errorKinds: Record<ErrorCode, string> = {
+  EagerConfigRead: "infinite-recursion",
+  InfiniteRecursion: "infinite-recursion",
+  UndefinedOption: "undefined-option",
+  NoValue: "no-value",
+  TypeMismatch: "type",
+  Conflict: "conflict",
+  ReadOnly: "read-only",
+  DuplicateDeclaration: "declaration",
+  OptionUnderLeaf: "declaration",
+  ClassMismatch: "class-mismatch",
+  BadModule: "bad-module",
+  MissingArgument: "missing-attribute",
+  MissingAttribute: "missing-attribute",
+  RemovedOption: "removed-option",
+  AssertionFailed: "assertion",
+  DefinitionThrew: "throw",
+  BadValue: "type",
+  Usage: "usage",
+};
+
+export type Outcome = { value: unknown } | { error: string; message: string };
+
+function classify(e: unknown): { error: string; message: string } {
+  if (e instanceof GroveError) return { error: errorKinds[e.code] ?? e.code, message: e.message };
+  if (e instanceof RangeError && /call stack/i.test(e.message))
+    return { error: "infinite-recursion", message: e.message };
+  if (e instanceof Error) return { error: "throw", message: e.message };
+  return { error: "throw", message: String(e) };
+}
+
+function walk(v: unknown, path: readonly (string | number)[]): unknown {
+  let cur = v;
+  for (const p of path) {
+    cur = force(cur);
+    if (typeof p === "number") {
+      if (!Array.isArray(cur) || p >= cur.length)
+        throw new GroveError("MissingAttribute", `list index ${p} out of range`);
+      cur = cur[p];
+    } else {
+      if (cur === null || typeof cur !== "object" || !(p in cur))
+        throw new GroveError("MissingAttribute", `attribute '${p}' missing`);
+      cur = (cur as Record<string, unknown>)[p];
+    }
+  }
+  return cur;
+}
+
+/** Evaluates one check of a case in a fresh evaluation. */
+export function evaluateCheck(c: Case, check: Check): Outcome {
+  try {
+    const r = evalModules({
+      modules: caseModules(c.modules),
+      ...(c.specialArgs ? { specialArgs: c.specialArgs } : {}),
+      ...(c.class ? { class: c.class } : {}),
+    });
+    if (check.withAssertions) {
+      const assertions = deepForce(r.config.assertions) as { assertion: boolean; message: string }[];
+      const failed = assertions.filter((a) => !a.assertion).map((a) => a.message);
+      if (failed.length > 0)
+        throw new GroveError(
+          "AssertionFailed",
+          `Failed assertions:\n${failed.map((m) => `- ${m}`).join("\n")}`,
+        );
+    }
+    if (check.option) {
+      const opt = walk(r.options, check.option) as {
+        isDefined: boolean;
+        highestPrio: number;
+        type: { description: string };
+      };
+      const field = check.field ?? "isDefined";
+      return { value: field === "typeDescription" ? opt.type.description : opt[field] };
+    }
+    return { value: deepForce(walk(r.config, check.path ?? [])) };
+  } catch (e) {
+    return classify(e);
+  }
+}
+
+/** Whether an outcome is what the check expects; a mismatch says what happened instead. */
+export function judge(check: Check, outcome: Outcome): string | null {
+  const expect = check.expect;
+  if ("value" in expect) {
+    if ("value" in outcome)
+      return nixEqual(outcome.value, expect.value)
+        ? null
+        : `expected ${JSON.stringify(expect.value)}, got ${JSON.stringify(outcome.value)}`;
+    return `expected ${JSON.stringify(expect.value)}, got error ${outcome.error}: ${outcome.message}`;
+  }
+  if ("value" in outcome) return `expected error ${expect.error}, got value ${JSON.stringify(outcome.value)}`;
+  if (outcome.error !== expect.error)
+    return `expected error ${expect.error}, got ${outcome.error}: ${outcome.message}`;
+  if (expect.match !== undefined && !outcome.message.includes(expect.match)) {
+    return `error message lacks ${JSON.stringify(expect.match)}: ${outcome.message}`;
+  }
+  return null;
+}
+
+export interface CheckResult {
+  caseId: string;
+  index: number;
+  failure: string | null;
+}
+
+export function runCase(c: Case): CheckResult[] {
+  return c.checks.map((check, index) => ({
+    caseId: c.id,
+    index,
+    failure: judge(check, evaluateCheck(c, check)),
+  }));
+}

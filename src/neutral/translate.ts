@@ -1,0 +1,595 @@
+/**
+ * Reads the language-neutral module format (shared/conformance/FORMAT.md) into Grove modules:
+ * every expression becomes a lazy thunk, every module that uses arguments becomes a function.
+ */
+import { GroveError } from "../errors.js";
+import {
+  deepForce,
+  force,
+  Lazy,
+  mkAfter,
+  mkAliasOptionModule,
+  mkBefore,
+  mkDefault,
+  mkForce,
+  mkIf,
+  mkMerge,
+  mkOption,
+  mkOptionDefault,
+  mkOrder,
+  mkOverride,
+  mkRemovedOptionModule,
+  mkRenamedOptionModule,
+  mkVMOverride,
+  type OptionType,
+  resolveDeferred,
+  types,
+} from "../lib/index.js";
+import { nixEqual } from "../lib/types/type.js";
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+type Obj = { [k: string]: Json };
+
+/** Arguments a module's own expressions use; nested modules are scopes of their own. */
+class Scope {
+  usesArgs = false;
+}
+
+interface Env {
+  args: Record<string, unknown> | null;
+  vars: Record<string, unknown>;
+}
+
+type Compiled<T = unknown> = (env: Env) => T;
+
+function bad(what: string): GroveError {
+  return new GroveError("BadModule", `Malformed case: ${what}`);
+}
+
+function isObj(v: Json | undefined): v is Obj {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function missing(key: string | number): GroveError {
+  return new GroveError("MissingAttribute", `attribute '${key}' missing`);
+}
+
+/** `v.path` in Nix: attribute names select, integers index lists. */
+function select(v: unknown, path: readonly (string | number)[]): unknown {
+  let cur = v;
+  for (const p of path) {
+    cur = resolveDeferred(force(cur));
+    if (typeof p === "number") {
+      if (!Array.isArray(cur) || p >= cur.length) throw missing(p);
+      cur = cur[p];
+    } else {
+      if (cur === null || typeof cur !== "object" || !(p in cur)) throw missing(p);
+      cur = (cur as Record<string, unknown>)[p];
+    }
+  }
+  return resolveDeferred(force(cur));
+}
+
+function hasPath(v: unknown, path: readonly (string | number)[]): boolean {
+  let cur = v;
+  for (const p of path) {
+    cur = force(cur);
+    if (cur === null || typeof cur !== "object" || !(String(p) in cur)) return false;
+    cur = (cur as Record<string, unknown>)[String(p)];
+  }
+  return true;
+}
+
+function usesVar(body: Json, name: string): boolean {
+  if (Array.isArray(body)) return body.some((b) => usesVar(b, name));
+  if (!isObj(body)) return false;
+  if (body.var === name) return true;
+  return Object.values(body).some((b) => usesVar(b, name));
+}
+
+function toNixString(v: unknown): string {
+  v = force(v);
+  if (v === null || v === false) return "";
+  if (v === true) return "1";
+  if (typeof v === "number" || typeof v === "string") return String(v);
+  if (Array.isArray(v)) return v.map(toNixString).join(" ");
+  throw new GroveError("TypeMismatch", `cannot coerce ${typeof v} to a string`);
+}
+
+function sortedKeys(v: unknown): string[] {
+  return Object.keys(force(v) as object).sort();
+}
+
+function call(f: unknown, arg: unknown): unknown {
+  const fn = resolveDeferred(force(f));
+  if (typeof fn !== "function")
+    throw new GroveError("TypeMismatch", "attempt to call something which is not a function");
+  return force(fn(arg));
+}
+
+export function compileExpr(e: Json, sc: Scope): Compiled {
+  if (!isObj(e)) throw bad(`expression must be an object: ${JSON.stringify(e)}`);
+  if ("fn" in e) {
+    const name = e.fn as string;
+    const body = compileExpr(e.body as Json, sc);
+    // A function that ignores its argument does not force it (an `apply` that drops the value).
+    if (!usesVar(e.body as Json, name)) return (env) => () => body(env);
+    return (env) => (x: unknown) => body({ args: env.args, vars: { ...env.vars, [name]: x } });
+  }
+  const [k, a] = Object.entries(e)[0] as [string, Json];
+  const sub = (x: Json) => compileExpr(x, sc);
+  const list = () => (a as Json[]).map(sub);
+  switch (k) {
+    case "lit":
+      return () => a;
+    case "config": {
+      sc.usesArgs = true;
+      const path = a as (string | number)[];
+      return (env) => select(env.args!.config, path);
+    }
+    case "hasOption": {
+      sc.usesArgs = true;
+      return (env) => hasPath(env.args!.options, a as string[]);
+    }
+    case "isDefined": {
+      sc.usesArgs = true;
+      return (env) => (select(env.args!.options, a as string[]) as { isDefined: boolean }).isDefined;
+    }
+    case "name":
+      sc.usesArgs = true;
+      return (env) => force(env.args!.name);
+    case "arg": {
+      sc.usesArgs = true;
+      return (env) => resolveDeferred(force(env.args![a as string]));
+    }
+    case "var":
+      return (env) => {
+        if (!Object.hasOwn(env.vars, a as string)) throw bad(`unbound variable ${a}`);
+        return force(env.vars[a as string]);
+      };
+    case "not": {
+      const x = sub(a);
+      return (env) => !x(env);
+    }
+    case "and": {
+      const xs = list();
+      return (env) => xs.every((x) => x(env) === true);
+    }
+    case "or": {
+      const xs = list();
+      return (env) => xs.some((x) => x(env) === true);
+    }
+    case "add":
+    case "strcat": {
+      const xs = list();
+      return (env) => xs.map((x) => x(env) as any).reduce((p, q) => p + q);
+    }
+    case "sub": {
+      const xs = list();
+      return (env) => xs.map((x) => x(env) as number).reduce((p, q) => p - q);
+    }
+    case "mul": {
+      const xs = list();
+      return (env) => xs.map((x) => x(env) as number).reduce((p, q) => p * q);
+    }
+    case "concat": {
+      const xs = list();
+      return (env) => xs.flatMap((x) => x(env) as unknown[]);
+    }
+    case "eq":
+    case "neq": {
+      const [x, y] = list() as [Compiled, Compiled];
+      return (env) => nixEqual(deepForce(x(env)), deepForce(y(env))) === (k === "eq");
+    }
+    case "lt":
+    case "le": {
+      const [x, y] = list() as [Compiled, Compiled];
+      return (env) => {
+        const p = x(env) as number;
+        const q = y(env) as number;
+        return k === "lt" ? p < q : p <= q;
+      };
+    }
+    case "if": {
+      const [c, t, f] = list() as [Compiled, Compiled, Compiled];
+      return (env) => {
+        const cond = c(env);
+        if (typeof cond !== "boolean") throw new GroveError("TypeMismatch", "value is not a Boolean");
+        return cond ? t(env) : f(env);
+      };
+    }
+    case "attrNames": {
+      const x = sub(a);
+      return (env) => sortedKeys(x(env));
+    }
+    case "attrValues": {
+      const x = sub(a);
+      return (env) => {
+        const v = x(env) as Record<string, unknown>;
+        return sortedKeys(v).map((key) => v[key]);
+      };
+    }
+    case "length": {
+      const x = sub(a);
+      return (env) => (x(env) as unknown[]).length;
+    }
+    case "toString": {
+      const x = sub(a);
+      return (env) => toNixString(x(env));
+    }
+    case "throw":
+      return () => {
+        throw new Error(a as string);
+      };
+    case "get": {
+      const [x, path] = a as [Json, (string | number)[]];
+      const cx = sub(x);
+      return (env) => select(cx(env), path);
+    }
+    case "getOr": {
+      const [x, path, d] = a as [Json, (string | number)[], Json];
+      const cx = sub(x);
+      const cd = sub(d);
+      return (env) => {
+        const v = cx(env);
+        return hasPath(v, path) ? select(v, path) : cd(env);
+      };
+    }
+    case "getAttr": {
+      const [n, s] = list() as [Compiled, Compiled];
+      return (env) => select(s(env), [n(env) as string]);
+    }
+    case "hasAttr": {
+      const [x, key] = a as [Json, string];
+      const cx = sub(x);
+      return (env) => hasPath(cx(env), [key]);
+    }
+    case "call": {
+      const [f, x] = list() as [Compiled, Compiled];
+      return (env) =>
+        call(
+          f(env),
+          Lazy.of(() => x(env)),
+        );
+    }
+    case "list": {
+      const xs = list();
+      return (env) => xs.map((x) => Lazy.of(() => x(env)));
+    }
+    case "attrs": {
+      const entries = Object.entries(a as Obj).map(([n, x]) => [n, sub(x)] as const);
+      return (env) => Object.fromEntries(entries.map(([n, x]) => [n, Lazy.of(() => x(env))]));
+    }
+    case "map": {
+      const [f, xs] = list() as [Compiled, Compiled];
+      return (env) => {
+        const fn = f(env);
+        return (xs(env) as unknown[]).map((x) => Lazy.of(() => call(fn, x)));
+      };
+    }
+    case "mapAttrs": {
+      const [f, xs] = list() as [Compiled, Compiled];
+      return (env) => {
+        const fn = f(env);
+        const set = xs(env) as Record<string, unknown>;
+        return Object.fromEntries(
+          sortedKeys(set).map((key) => [key, Lazy.of(() => call(call(fn, key), Lazy.ref(set, key)))]),
+        );
+      };
+    }
+    case "filter": {
+      const [f, xs] = list() as [Compiled, Compiled];
+      return (env) => {
+        const fn = f(env);
+        return (xs(env) as unknown[]).filter((x) => call(fn, x) === true);
+      };
+    }
+    case "elem": {
+      const [x, xs] = list() as [Compiled, Compiled];
+      return (env) => {
+        const v = deepForce(x(env));
+        return (xs(env) as unknown[]).some((y) => nixEqual(v, deepForce(y)));
+      };
+    }
+    case "isType": {
+      const [kind, x] = a as [string, Json];
+      const cx = sub(x);
+      return (env) => {
+        const v = cx(env);
+        switch (kind) {
+          case "int":
+            return Number.isInteger(v);
+          case "float":
+            return typeof v === "number" && !Number.isInteger(v);
+          case "string":
+            return typeof v === "string";
+          case "bool":
+            return typeof v === "boolean";
+          case "list":
+            return Array.isArray(v);
+          case "attrs":
+            return typeof v === "object" && v !== null && !Array.isArray(v);
+          case "null":
+            return v === null;
+          default:
+            throw bad(`unknown isType ${kind}`);
+        }
+      };
+    }
+    case "toInt": {
+      const x = sub(a);
+      return (env) => {
+        const s = x(env) as string;
+        if (!/^\s*-?\d+\s*$/.test(s)) throw new GroveError("TypeMismatch", `Could not convert ${s} to int.`);
+        return Number.parseInt(s, 10);
+      };
+    }
+    case "seq": {
+      const [x, y] = list() as [Compiled, Compiled];
+      return (env) => {
+        x(env);
+        return y(env);
+      };
+    }
+    case "deepSeq": {
+      const [x, y] = list() as [Compiled, Compiled];
+      return (env) => {
+        deepForce(x(env));
+        return y(env);
+      };
+    }
+    default:
+      throw bad(`unknown expression ${k}`);
+  }
+}
+
+const simpleWrappers: Record<string, (v: unknown) => unknown> = {
+  force: mkForce,
+  default: mkDefault,
+  optionDefault: mkOptionDefault,
+  before: mkBefore,
+  after: mkAfter,
+  vmOverride: mkVMOverride,
+};
+
+/** A definition tree: plain data, `_mk` wrappers, `_expr` thunks. */
+export function compileDef(d: Json, sc: Scope): Compiled {
+  if (Array.isArray(d)) {
+    const xs = d.map((x) => compileDef(x, sc));
+    return (env) => xs.map((x) => x(env));
+  }
+  if (!isObj(d)) return () => d;
+  if ("_mk" in d) {
+    const kind = d._mk as string;
+    switch (kind) {
+      case "if": {
+        const cond = compileExpr(d.cond as Json, sc);
+        const value = compileDef(d.value as Json, sc);
+        return (env) => mkIf(() => cond(env) as boolean, value(env));
+      }
+      case "merge": {
+        const values = (d.values as Json[]).map((x) => compileDef(x, sc));
+        return (env) => mkMerge(values.map((v) => v(env)));
+      }
+      case "override": {
+        const value = compileDef(d.value as Json, sc);
+        return (env) => mkOverride(d.priority as number, value(env));
+      }
+      case "order": {
+        const value = compileDef(d.value as Json, sc);
+        return (env) => mkOrder(d.priority as number, value(env));
+      }
+      case "module":
+        return compileModule(d.module as Obj, sc);
+      default: {
+        const wrap = simpleWrappers[kind];
+        if (!wrap) throw bad(`unknown _mk ${kind}`);
+        const value = compileDef(d.value as Json, sc);
+        return (env) => wrap(value(env));
+      }
+    }
+  }
+  if ("_expr" in d) {
+    const x = compileExpr(d._expr as Json, sc);
+    return (env) => Lazy.of(() => x(env));
+  }
+  const entries = Object.entries(d).map(([k, v]) => [k, compileDef(v, sc)] as const);
+  return (env) => {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of entries) out[k] = v(env);
+    return out;
+  };
+}
+
+function namedType(name: string): OptionType {
+  let t: unknown = types;
+  for (const p of name.split(".")) t = (t as Record<string, unknown>)[p];
+  if (!t || typeof t !== "object") throw bad(`unknown type ${name}`);
+  return t as OptionType;
+}
+
+export function compileType(t: Json, sc: Scope): Compiled<OptionType> {
+  if (typeof t === "string") {
+    const named = namedType(t);
+    return () => named;
+  }
+  if (!isObj(t)) throw bad(`bad type ${JSON.stringify(t)}`);
+  const [k, a] = Object.entries(t)[0] as [string, Json];
+  const modules = (ms: Json[]) => ms.map((m) => compileModule(m as Obj, sc));
+  switch (k) {
+    case "listOf":
+    case "attrsOf":
+    case "lazyAttrsOf":
+    case "nullOr":
+    case "uniq":
+    case "nonEmptyListOf":
+    case "functionTo": {
+      const inner = compileType(a, sc);
+      const make = types[k] as (t: OptionType) => OptionType;
+      return (env) => make(inner(env));
+    }
+    case "unique": {
+      const inner = compileType(a, sc);
+      return (env) => types.unique({ message: (t.message as string) ?? "" }, inner(env));
+    }
+    case "enum":
+      return () => types.enum(a as Json[]);
+    case "either": {
+      const [x, y] = (a as Json[]).map((u) => compileType(u, sc)) as [
+        Compiled<OptionType>,
+        Compiled<OptionType>,
+      ];
+      return (env) => types.either(x(env), y(env));
+    }
+    case "oneOf": {
+      const xs = (a as Json[]).map((u) => compileType(u, sc));
+      return (env) => types.oneOf(xs.map((x) => x(env)));
+    }
+    case "strMatching":
+      return () => types.strMatching(a as string);
+    case "separatedString":
+      return () => types.separatedString(a as string);
+    case "ints.between":
+      return () => types.ints.between((a as number[])[0]!, (a as number[])[1]!);
+    case "numbers.between":
+      return () => types.numbers.between((a as number[])[0]!, (a as number[])[1]!);
+    case "submodule": {
+      const ms = modules(Array.isArray(a) ? a : [a]);
+      return (env) => types.submodule(ms.map((m) => m(env)));
+    }
+    case "submoduleWith": {
+      const spec = a as Obj;
+      const ms = modules((spec.modules as Json[]) ?? []);
+      return (env) =>
+        types.submoduleWith({
+          modules: ms.map((m) => m(env)),
+          ...(spec.specialArgs !== undefined
+            ? { specialArgs: spec.specialArgs as Record<string, unknown> }
+            : {}),
+          ...(spec.shorthandOnlyDefinesConfig !== undefined
+            ? { shorthandOnlyDefinesConfig: spec.shorthandOnlyDefinesConfig as boolean }
+            : {}),
+          ...(spec.class !== undefined ? { class: spec.class as string } : {}),
+        });
+    }
+    case "deferredModule": {
+      const ms = modules(isObj(a) ? ((a.staticModules as Json[]) ?? []) : []);
+      return (env) =>
+        ms.length === 0
+          ? types.deferredModule
+          : types.deferredModuleWith({ staticModules: ms.map((m) => m(env)) });
+    }
+    case "coercedTo": {
+      const [from, fn, to] = a as [Json, Json, Json];
+      const cf = compileType(from, sc);
+      const cfn = compileExpr(fn, sc);
+      const ct = compileType(to, sc);
+      return (env) => types.coercedTo(cf(env), (v) => call(cfn(env), v), ct(env));
+    }
+    case "addCheck": {
+      const [inner, fn] = a as [Json, Json];
+      const ci = compileType(inner, sc);
+      const cfn = compileExpr(fn, sc);
+      return (env) => types.addCheck(ci(env), (v) => call(cfn(env), v) === true);
+    }
+    case "attrsWith": {
+      const spec = a as Obj;
+      const elem = compileType(spec.elemType as Json, sc);
+      return (env) =>
+        types.attrsWith({
+          elemType: elem(env),
+          ...(spec.lazy !== undefined ? { lazy: spec.lazy as boolean } : {}),
+          ...(spec.placeholder !== undefined ? { placeholder: spec.placeholder as string } : {}),
+        });
+    }
+    default:
+      throw bad(`unknown type ${k}`);
+  }
+}
+
+function compileOptions(o: Json, sc: Scope): Compiled {
+  if (!isObj(o)) throw bad("option tree must be an object");
+  if ("_option" in o) {
+    const spec = o._option as Obj;
+    const type = spec.type !== undefined ? compileType(spec.type, sc) : undefined;
+    const dflt = spec.default !== undefined ? compileDef(spec.default, sc) : undefined;
+    const apply = spec.apply !== undefined ? compileExpr(spec.apply, sc) : undefined;
+    return (env) =>
+      mkOption({
+        ...(type ? { type: type(env) } : {}),
+        ...(dflt ? { default: dflt(env) } : {}),
+        ...(spec.example !== undefined ? { example: spec.example } : {}),
+        ...(spec.description !== undefined ? { description: spec.description as string } : {}),
+        ...(spec.readOnly !== undefined ? { readOnly: spec.readOnly as boolean } : {}),
+        ...(spec.internal !== undefined ? { internal: spec.internal as boolean } : {}),
+        ...(spec.visible !== undefined ? { visible: spec.visible as boolean } : {}),
+        ...(apply ? { apply: apply(env) as (v: unknown) => unknown } : {}),
+      });
+  }
+  const entries = Object.entries(o).map(([k, v]) => [k, compileOptions(v, sc)] as const);
+  return (env) => Object.fromEntries(entries.map(([k, v]) => [k, v(env)]));
+}
+
+/**
+ * A module of the format. `outer` is the enclosing module's scope, for `{"expr": …}` modules.
+ * The result is a function of the enclosing environment that gives the Grove module.
+ */
+export function compileModule(m: Obj, outer?: Scope): Compiled {
+  if (!isObj(m)) throw bad("module must be an object");
+  if ("expr" in m) {
+    if (!outer) throw bad("an expr module needs an enclosing module");
+    const x = compileExpr(m.expr as Json, outer);
+    // Module lists are lazy in Nix: the expression runs when the module is collected.
+    return (env) => Lazy.of(() => x(env));
+  }
+  if ("rename" in m) {
+    const r = m.rename as { from: string[]; to: string[] };
+    return () => mkRenamedOptionModule(r.from, r.to);
+  }
+  if ("alias" in m) {
+    const r = m.alias as { from: string[]; to: string[] };
+    return () => mkAliasOptionModule(r.from, r.to);
+  }
+  if ("remove" in m) {
+    const r = m.remove as { path: string[]; instructions?: string };
+    return () => mkRemovedOptionModule(r.path, r.instructions ?? "");
+  }
+  const sc = new Scope();
+  let body: Compiled;
+  if ("shorthand" in m) {
+    body = compileDef(m.shorthand as Json, sc);
+  } else {
+    const parts: [string, Compiled][] = [];
+    if (m.key !== undefined) parts.push(["key", () => m.key]);
+    if (m.file !== undefined) parts.push(["_file", () => m.file]);
+    if (m.class !== undefined) parts.push(["_class", () => m.class]);
+    if (m.imports !== undefined) {
+      const items = (m.imports as Json[]).map((im) => {
+        if (isObj(im) && "_importIf" in im) {
+          const cond = compileExpr(im._importIf as Json, sc);
+          const mod = compileModule(im.module as Obj, sc);
+          return (env: Env) => (cond(env) === true ? [mod(env)] : []);
+        }
+        const mod = compileModule(im as Obj, sc);
+        return (env: Env) => [mod(env)];
+      });
+      parts.push(["imports", (env) => Lazy.of(() => items.flatMap((i) => i(env)))]);
+    }
+    if (m.disabledModules !== undefined)
+      parts.push(["disabledModules", () => (m.disabledModules as string[]).map((key) => ({ key }))]);
+    if (m.options !== undefined) parts.push(["options", compileOptions(m.options, sc)]);
+    if (m.config !== undefined) parts.push(["config", compileDef(m.config, sc)]);
+    if (m.freeformType !== undefined) parts.push(["freeformType", compileType(m.freeformType, sc)]);
+    for (const [k, v] of Object.entries((m.extraAttrs as Obj) ?? {})) parts.push([k, compileDef(v, sc)]);
+    body = (env) => Object.fromEntries(parts.map(([k, v]) => [k, v(env)]));
+  }
+  if (!sc.usesArgs) return () => body({ args: null, vars: {} });
+  return () => (args: Record<string, unknown>) => body({ args, vars: {} });
+}
+
+/** The modules of a case, ready for `evalModules`. */
+export function caseModules(modules: readonly Json[]): unknown[] {
+  return modules.map((m) => compileModule(m as Obj)({ args: null, vars: {} }));
+}
+
+export type { Json };
