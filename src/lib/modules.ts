@@ -1,9 +1,16 @@
 import { GroveError, showPath } from "../errors.js";
+import {
+  type DeclSource,
+  describeKind,
+  type MergedDecl,
+  type Skeleton,
+  skeletonFor,
+} from "./declarations.js";
 import { isAttrs, type Merging, mergeDefinitions, pushDownProperties } from "./definitions.js";
 import { lib } from "./index.js";
 import { enterOption, force, isStackOverflow, Lazy, leaveOption, recursionError } from "./lazy.js";
-import { isOption, mkOption, type OptionDecl } from "./options.js";
-import { didYouMean, nearest, showDefs, showFiles, showOption, showValue } from "./show.js";
+import { mkOption } from "./options.js";
+import { didYouMean, nearest, showDefs, showOption, showValue } from "./show.js";
 import { bool, raw } from "./types/basic.js";
 import { lazyAttrsOf, nullOr } from "./types/containers.js";
 import { submoduleWith } from "./types/submodule.js";
@@ -185,6 +192,11 @@ class Context {
   }
 }
 
+function isEmptyTree(t: unknown): boolean {
+  const v = force(t);
+  return isAttrs(v) && Object.keys(v).length === 0;
+}
+
 function setAttrByPath(path: readonly string[], value: unknown): unknown {
   let v = value;
   for (let i = path.length - 1; i >= 0; i--) v = { [path[i]!]: v };
@@ -198,21 +210,14 @@ interface Unmatched {
   value: unknown;
 }
 
-interface DeclSource {
-  file: string;
-  line?: number | undefined;
-  options: unknown;
-}
-
 interface ConfigSource {
   file: string;
   line: number | undefined;
   config: unknown;
 }
 
-/** A set of option names at one path (Nix's `mergeModules'`): declarations eager, definitions lazy. */
+/** A set of option names at one path (Nix's `mergeModules'`): declarations shared, definitions lazy. */
 class Namespace {
-  #decls: Map<string, DeclSource[]> | undefined;
   #configs: ConfigSource[] | undefined;
   #defs: Map<string, ConfigSource[]> | undefined;
   readonly #children = new Map<string, OptionNode | Namespace>();
@@ -222,7 +227,7 @@ class Namespace {
   constructor(
     readonly ctx: Context,
     readonly rel: readonly string[],
-    readonly declSources: readonly DeclSource[],
+    readonly skeleton: Skeleton,
     readonly configSources: () => ConfigSource[],
   ) {}
 
@@ -231,30 +236,7 @@ class Namespace {
   }
 
   get decls(): Map<string, DeclSource[]> {
-    if (this.#decls) return this.#decls;
-    const decls = new Map<string, DeclSource[]>();
-    for (const src of this.declSources) {
-      const tree = force(src.options);
-      if (!isAttrs(tree)) {
-        throw new GroveError(
-          "DuplicateDeclaration",
-          `An option declaration for \`${showOption(this.loc)}' has type \`${describeKind(tree)}' rather than an attribute set.\nDid you mean to define this outside of \`options'?`,
-          {
-            path: this.loc,
-            file: src.file,
-            hint: "Declare options with `mkOption`, nested in plain objects.",
-          },
-        );
-      }
-      for (const k of Object.keys(tree)) {
-        const entry = { file: src.file, line: src.line, options: tree[k] };
-        const list = decls.get(k);
-        if (list) list.push(entry);
-        else decls.set(k, [entry]);
-      }
-    }
-    this.#decls = decls;
-    return decls;
+    return this.skeleton.decls(this.loc);
   }
 
   get configs(): ConfigSource[] {
@@ -292,9 +274,21 @@ class Namespace {
   child(name: string): OptionNode | Namespace | undefined {
     const existing = this.#children.get(name);
     if (existing) return existing;
-    const decls = this.decls.get(name);
-    if (!decls) return undefined;
-    const made = this.makeChild(name, decls);
+    const rel = [...this.rel, name];
+    const entry = this.skeleton.entry(name, [...this.ctx.prefix, ...rel]);
+    if (!entry) return undefined;
+    const made =
+      entry.kind === "option"
+        ? new OptionNode(this.ctx, [...this.ctx.prefix, ...rel], entry.merged, () => this.rawDefs(name))
+        : new Namespace(this.ctx, rel, entry.skeleton, () => {
+            const out: ConfigSource[] = [];
+            for (const c of this.defs.get(name) ?? []) {
+              const value = (c.config as Record<string, unknown>)[name];
+              for (const pushed of pushDownProperties(value))
+                out.push({ file: c.file, line: c.line, config: pushed });
+            }
+            return out;
+          });
     this.#children.set(name, made);
     return made;
   }
@@ -309,73 +303,6 @@ class Namespace {
       line: c.line,
       value: Lazy.ref(c.config as object, name),
     }));
-  }
-
-  private makeChild(name: string, decls: DeclSource[]): OptionNode | Namespace {
-    const rel = [...this.rel, name];
-    const loc = [...this.ctx.prefix, ...rel];
-    let optionCount = 0;
-    for (const d of decls) {
-      const tag = typeTag(force(d.options));
-      if (tag === "option") optionCount++;
-      else if (tag !== undefined) {
-        throw new GroveError(
-          "DuplicateDeclaration",
-          `In module ${d.file}: expected an option declaration at option path \`${showOption(loc)}\` but got an attribute set with type ${tag}`,
-          {
-            path: loc,
-            file: d.file,
-            hint: tag === "option-type" ? "Wrap the type in `mkOption({ type })`." : undefined,
-          },
-        );
-      }
-    }
-    if (optionCount === decls.length) {
-      return new OptionNode(this.ctx, loc, mergeOptionDecls(loc, decls), () => this.rawDefs(name));
-    }
-    if (optionCount > 0) {
-      const optionDecls = decls.filter((d) => isOption(force(d.options)));
-      if (optionDecls.every((d) => (force(d.options) as OptionDecl).type?.name === "submodule")) {
-        const asOptions = decls.map((d) =>
-          isOption(force(d.options))
-            ? d
-            : {
-                file: d.file,
-                line: d.line,
-                options: mkOption({
-                  type: submoduleWith({
-                    modules: [{ options: d.options }],
-                    shorthandOnlyDefinesConfig: null,
-                  }),
-                }),
-              },
-        );
-        return new OptionNode(this.ctx, loc, mergeOptionDecls(loc, asOptions), () => this.rawDefs(name));
-      }
-      const first = optionDecls[0]!;
-      const nested = decls.filter((d) => !isOption(force(d.options)));
-      const prefixes = nested
-        .flatMap((d) =>
-          Object.keys(force(d.options) as object).map(
-            (k) => ` - option(s) with prefix \`${showOption([...loc, k])}' in module \`${d.file}'`,
-          ),
-        )
-        .join("\n");
-      throw new GroveError(
-        "OptionUnderLeaf",
-        `The option \`${showOption(loc)}' in module \`${first.file}' would be a parent of the following options, but its type \`${(force(first.options) as OptionDecl).type?.description ?? "<no description>"}' does not support nested options.\n${prefixes}`,
-        { path: loc, file: first.file },
-      );
-    }
-    return new Namespace(this.ctx, rel, decls, () => {
-      const out: ConfigSource[] = [];
-      for (const c of this.defs.get(name) ?? []) {
-        const value = (c.config as Record<string, unknown>)[name];
-        for (const pushed of pushDownProperties(value))
-          out.push({ file: c.file, line: c.line, config: pushed });
-      }
-      return out;
-    });
   }
 
   /** Names declared here, in declaration order. */
@@ -477,74 +404,6 @@ function defineMemo(obj: object, key: string, compute: () => unknown): void {
       return cached;
     },
   });
-}
-
-function describeKind(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "list";
-  if (typeof v === "number") return Number.isInteger(v) ? "int" : "float";
-  if (typeof v === "boolean") return "bool";
-  if (typeof v === "string") return "string";
-  if (typeof v === "function") return "lambda";
-  return "set";
-}
-
-/** A declared option with its merged declaration (Nix's `mergeOptionDecls`). */
-interface MergedDecl {
-  readonly decl: OptionDecl;
-  readonly type: OptionType;
-  readonly declarations: readonly string[];
-  readonly declarationPositions: readonly { file: string; line: number | undefined }[];
-  readonly hasDefault: boolean;
-}
-
-function mergeOptionDecls(loc: readonly string[], decls: readonly DeclSource[]): MergedDecl {
-  let res: Record<string, unknown> = {};
-  let type: OptionType | undefined;
-  const declarations: string[] = [];
-  const positions: { file: string; line: number | undefined }[] = [];
-  let submodules: unknown[] = [];
-  for (const src of decls) {
-    const o = force(src.options) as OptionDecl;
-    const already = () =>
-      new GroveError(
-        "DuplicateDeclaration",
-        `The option \`${showOption(loc)}' in \`${src.file}' is already declared in ${showFiles(declarations)}.`,
-        {
-          path: loc,
-          file: src.file,
-        },
-      );
-    if (o.type && type) {
-      const merged = type.typeMerge(o.type);
-      if (merged === null) throw already();
-      type = merged;
-    } else {
-      type ??= o.type;
-    }
-    for (const k of ["default", "example", "description", "apply"] as const) {
-      if (Object.hasOwn(o, k) && Object.hasOwn(res, k)) throw already();
-    }
-    if (o.type?.getSubModules) {
-      submodules = [...o.type.getSubModules.map((m) => ({ _file: src.file, imports: [m] })), ...submodules];
-    }
-    res = { ...o, ...res };
-    declarations.push(src.file);
-    positions.push({ file: src.file, line: src.line });
-  }
-  const declared = type ?? unspecifiedType();
-  const finalType = declared.getSubModules !== null ? declared.substSubModules(submodules) : declared;
-  return {
-    decl: { ...(res as unknown as OptionDecl), type: finalType },
-    type: finalType,
-    declarations,
-    declarationPositions: positions,
-    hasDefault: Object.hasOwn(res, "default"),
-  };
-}
-
-function unspecifiedType(): OptionType {
-  return lib.types.unspecified;
 }
 
 /**
@@ -1064,7 +923,11 @@ export function evalModules(opts: EvalModulesOptions): Evaluation {
   ctx.root = new Namespace(
     ctx,
     [],
-    modules.map((m) => ({ file: m.file, line: m.line, options: m.options })),
+    skeletonFor(
+      modules
+        .filter((m) => !isEmptyTree(m.options))
+        .map((m) => ({ file: m.file, line: m.line, options: m.options })),
+    ),
     () =>
       modules.flatMap((m) =>
         pushDownProperties(m.config).map((c) => ({ file: m.file, line: m.line, config: c })),

@@ -42,6 +42,28 @@ interface Env {
 
 type Compiled<T = unknown> = (env: Env) => T;
 
+/** Counts compiled expressions that read the environment (arguments or variables). */
+let dependent = 0;
+
+/**
+ * Compiles with `compile`; when nothing compiled reads the environment, the value is built once
+ * and shared by every evaluation (as a module file's constants are in real code).
+ */
+function folded<T>(compile: () => Compiled<T>): Compiled<T> {
+  const before = dependent;
+  const c = compile();
+  if (dependent !== before) return c;
+  let built = false;
+  let value: T;
+  return (env) => {
+    if (!built) {
+      value = c(env);
+      built = true;
+    }
+    return value;
+  };
+}
+
 function bad(what: string): GroveError {
   return new GroveError("BadModule", `Malformed case: ${what}`);
 }
@@ -124,25 +146,31 @@ export function compileExpr(e: Json, sc: Scope): Compiled {
       return () => a;
     case "config": {
       sc.usesArgs = true;
+      dependent++;
       const path = a as (string | number)[];
       return (env) => select(env.args!.config, path);
     }
     case "hasOption": {
       sc.usesArgs = true;
+      dependent++;
       return (env) => hasPath(env.args!.options, a as string[]);
     }
     case "isDefined": {
       sc.usesArgs = true;
+      dependent++;
       return (env) => (select(env.args!.options, a as string[]) as { isDefined: boolean }).isDefined;
     }
     case "name":
       sc.usesArgs = true;
+      dependent++;
       return (env) => force(env.args!.name);
     case "arg": {
       sc.usesArgs = true;
+      dependent++;
       return (env) => resolveDeferred(force(env.args![a as string]));
     }
     case "var":
+      dependent++;
       return (env) => {
         if (!Object.hasOwn(env.vars, a as string)) throw bad(`unbound variable ${a}`);
         return force(env.vars[a as string]);
@@ -354,6 +382,10 @@ const simpleWrappers: Record<string, (v: unknown) => unknown> = {
 
 /** A definition tree: plain data, `_mk` wrappers, `_expr` thunks. */
 export function compileDef(d: Json, sc: Scope): Compiled {
+  return folded(() => compileDefRaw(d, sc));
+}
+
+function compileDefRaw(d: Json, sc: Scope): Compiled {
   if (Array.isArray(d)) {
     const xs = d.map((x) => compileDef(x, sc));
     return (env) => xs.map((x) => x(env));
@@ -409,6 +441,10 @@ function namedType(name: string): OptionType {
 }
 
 export function compileType(t: Json, sc: Scope): Compiled<OptionType> {
+  return folded(() => compileTypeRaw(t, sc));
+}
+
+function compileTypeRaw(t: Json, sc: Scope): Compiled<OptionType> {
   if (typeof t === "string") {
     const named = namedType(t);
     return () => named;
@@ -508,6 +544,10 @@ export function compileType(t: Json, sc: Scope): Compiled<OptionType> {
 }
 
 function compileOptions(o: Json, sc: Scope): Compiled {
+  return folded(() => compileOptionsRaw(o, sc));
+}
+
+function compileOptionsRaw(o: Json, sc: Scope): Compiled {
   if (!isObj(o)) throw bad("option tree must be an object");
   if ("_option" in o) {
     const spec = o._option as Obj;
@@ -554,37 +594,44 @@ export function compileModule(m: Obj, outer?: Scope): Compiled {
     const r = m.remove as { path: string[]; instructions?: string };
     return () => mkRemovedOptionModule(r.path, r.instructions ?? "");
   }
+  // A module is a scope of its own: what it reads does not make the enclosing value dependent.
+  const saved = dependent;
   const sc = new Scope();
-  let body: Compiled;
-  if ("shorthand" in m) {
-    body = compileDef(m.shorthand as Json, sc);
-  } else {
-    const parts: [string, Compiled][] = [];
-    if (m.key !== undefined) parts.push(["key", () => m.key]);
-    if (m.file !== undefined) parts.push(["_file", () => m.file]);
-    if (m.class !== undefined) parts.push(["_class", () => m.class]);
-    if (m.imports !== undefined) {
-      const items = (m.imports as Json[]).map((im) => {
-        if (isObj(im) && "_importIf" in im) {
-          const cond = compileExpr(im._importIf as Json, sc);
-          const mod = compileModule(im.module as Obj, sc);
-          return (env: Env) => (cond(env) === true ? [mod(env)] : []);
-        }
-        const mod = compileModule(im as Obj, sc);
-        return (env: Env) => [mod(env)];
-      });
-      parts.push(["imports", (env) => Lazy.of(() => items.flatMap((i) => i(env)))]);
-    }
-    if (m.disabledModules !== undefined)
-      parts.push(["disabledModules", () => (m.disabledModules as string[]).map((key) => ({ key }))]);
-    if (m.options !== undefined) parts.push(["options", compileOptions(m.options, sc)]);
-    if (m.config !== undefined) parts.push(["config", compileDef(m.config, sc)]);
-    if (m.freeformType !== undefined) parts.push(["freeformType", compileType(m.freeformType, sc)]);
-    for (const [k, v] of Object.entries((m.extraAttrs as Obj) ?? {})) parts.push([k, compileDef(v, sc)]);
-    body = (env) => Object.fromEntries(parts.map(([k, v]) => [k, v(env)]));
+  const body = compileModuleBody(m, sc);
+  dependent = saved;
+  if (!sc.usesArgs) {
+    let module: unknown;
+    return () => (module ??= body({ args: null, vars: {} }));
   }
-  if (!sc.usesArgs) return () => body({ args: null, vars: {} });
-  return () => (args: Record<string, unknown>) => body({ args, vars: {} });
+  const fn = (args: Record<string, unknown>) => body({ args, vars: {} });
+  return () => fn;
+}
+
+function compileModuleBody(m: Obj, sc: Scope): Compiled {
+  if ("shorthand" in m) return compileDef(m.shorthand as Json, sc);
+  const parts: [string, Compiled][] = [];
+  if (m.key !== undefined) parts.push(["key", () => m.key]);
+  if (m.file !== undefined) parts.push(["_file", () => m.file]);
+  if (m.class !== undefined) parts.push(["_class", () => m.class]);
+  if (m.imports !== undefined) {
+    const items = (m.imports as Json[]).map((im) => {
+      if (isObj(im) && "_importIf" in im) {
+        const cond = compileExpr(im._importIf as Json, sc);
+        const mod = compileModule(im.module as Obj, sc);
+        return (env: Env) => (cond(env) === true ? [mod(env)] : []);
+      }
+      const mod = compileModule(im as Obj, sc);
+      return (env: Env) => [mod(env)];
+    });
+    parts.push(["imports", (env) => Lazy.of(() => items.flatMap((i) => i(env)))]);
+  }
+  if (m.disabledModules !== undefined)
+    parts.push(["disabledModules", () => (m.disabledModules as string[]).map((key) => ({ key }))]);
+  if (m.options !== undefined) parts.push(["options", compileOptions(m.options, sc)]);
+  if (m.config !== undefined) parts.push(["config", compileDef(m.config, sc)]);
+  if (m.freeformType !== undefined) parts.push(["freeformType", compileType(m.freeformType, sc)]);
+  for (const [k, v] of Object.entries((m.extraAttrs as Obj) ?? {})) parts.push([k, compileDef(v, sc)]);
+  return (env) => Object.fromEntries(parts.map(([k, v]) => [k, v(env)]));
 }
 
 /** The modules of a case, ready for `evalModules`. */

@@ -45,7 +45,7 @@ export function listOf(elemType: OptionType): OptionType {
   const check = Array.isArray;
   return mkOptionType({
     name: "listOf",
-    description: `list of ${phrase((c) => c === "noun" || c === "composite", elemType)}`,
+    description: () => `list of ${phrase((c) => c === "noun" || c === "composite", elemType)}`,
     descriptionClass: "composite",
     check,
     checkAndMerge: (loc, defs) => ({
@@ -79,7 +79,7 @@ export function nonEmptyListOf(elemType: OptionType): OptionType {
   const check = (v: unknown) => Array.isArray(v) && v.length > 0;
   return mkOptionType({
     name: "listOf",
-    description: `non-empty ${phrase((c) => c === "noun", list)}`,
+    description: () => `non-empty ${phrase((c) => c === "noun", list)}`,
     descriptionClass: list.descriptionClass,
     check,
     checkAndMerge: (loc, defs) => {
@@ -122,7 +122,8 @@ export function attrsWith(opts: AttrsWithOptions): OptionType {
   const check = isAttrs;
   return mkOptionType({
     name: lazy ? "lazyAttrsOf" : "attrsOf",
-    description: `${lazy ? "lazy attribute set" : "attribute set"} of ${phrase((c) => c === "noun" || c === "composite", elemType)}`,
+    description: () =>
+      `${lazy ? "lazy attribute set" : "attribute set"} of ${phrase((c) => c === "noun" || c === "composite", elemType)}`,
     descriptionClass: "composite",
     check,
     checkAndMerge: (loc, defs): CheckedMerge => ({
@@ -178,7 +179,7 @@ export const lazyAttrsOf = (elemType: OptionType): OptionType => attrsWith({ ele
 export function nullOr(elemType: OptionType): OptionType {
   return mkOptionType({
     name: "nullOr",
-    description: `null or ${phrase((c) => c === "noun" || c === "conjunction", elemType)}`,
+    description: () => `null or ${phrase((c) => c === "noun" || c === "conjunction", elemType)}`,
     descriptionClass: "conjunction",
     check: (v) => v === null || elemType.check(v),
     merge: (loc, defs) => {
@@ -204,7 +205,7 @@ export function unique(message: string, type: OptionType): OptionType {
   const merge = mergeUniqueOption(message, type.merge);
   return mkOptionType({
     name: "unique",
-    description: type.description,
+    description: () => type.description,
     descriptionClass: type.descriptionClass,
     check: type.check,
     merge,
@@ -225,7 +226,8 @@ export const uniq = (type: OptionType): OptionType => unique("", type);
 export function functionTo(elemType: OptionType): OptionType {
   return mkOptionType({
     name: "functionTo",
-    description: `function that evaluates to a(n) ${phrase((c) => c === "noun" || c === "composite", elemType)}`,
+    description: () =>
+      `function that evaluates to a(n) ${phrase((c) => c === "noun" || c === "composite", elemType)}`,
     descriptionClass: "composite",
     check: (v) => typeof v === "function",
     merge: (loc, defs) => (arg: unknown) =>
@@ -247,7 +249,7 @@ export function functionTo(elemType: OptionType): OptionType {
 }
 
 export function either(t1: OptionType, t2: OptionType): OptionType {
-  const description =
+  const description = () =>
     t1.descriptionClass === "nonRestrictiveClause"
       ? `${t1.description}, or ${phrase((c) => c === "noun" || c === "conjunction", t2)}`
       : `${phrase((c) => c === "noun" || c === "conjunction", t1)} or ${phrase((c) => c === "noun" || c === "conjunction" || c === "composite", t2)}`;
@@ -292,7 +294,8 @@ export function coercedTo(
 ): OptionType {
   return mkOptionType({
     name: "coercedTo",
-    description: `${phrase((c) => c === "noun", finalType)} or ${phrase((c) => c === "noun", coercedType)} convertible to it`,
+    description: () =>
+      `${phrase((c) => c === "noun", finalType)} or ${phrase((c) => c === "noun", coercedType)} convertible to it`,
     check: (v) => (coercedType.check(v) && finalType.check(force(coerce(v)))) || finalType.check(v),
     checkAndMerge: (loc, defs) => {
       const finalDefs = defs.map((d) =>
@@ -316,7 +319,7 @@ export function addCheck(type: OptionType, extra: (v: unknown) => boolean): Opti
   const check = (v: unknown) => type.check(v) && extra(v);
   return mkOptionType({
     name: type.name,
-    description: type.description,
+    description: () => type.description,
     descriptionClass: type.descriptionClass,
     check,
     merge: type.merge,

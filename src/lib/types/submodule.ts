@@ -53,10 +53,9 @@ export function submoduleWith(attrs: SubmoduleWithOptions): OptionType {
     const f = freeform();
     return f ? `open submodule of ${phrase((c) => c === "noun" || c === "composite", f)}` : "submodule";
   };
-  let cachedDescription: string | undefined;
   const type = mkOptionType({
     name: "submodule",
-    description: "submodule",
+    description,
     check: isModuleLike,
     checkAndMerge: (loc, defs) => ({
       headError: checkDefsForError(isModuleLike, defs),
@@ -118,7 +117,6 @@ export function submoduleWith(attrs: SubmoduleWithOptions): OptionType {
     },
   });
   return Object.defineProperties(type, {
-    description: { get: () => (cachedDescription ??= description()), enumerable: true },
     nestedTypes: {
       get: () => {
         const f = freeform();

@@ -53,7 +53,8 @@ export interface OptionType {
 
 export interface TypeSpec {
   name: string;
-  description?: string;
+  /** A function when the description needs nested types (computed on first read). */
+  description?: string | (() => string);
   descriptionClass?: DescriptionClass;
   check?: (value: unknown) => boolean;
   merge?: (loc: readonly string[], defs: readonly Def[]) => unknown;
@@ -96,10 +97,14 @@ export function mkOptionType(spec: TypeSpec): OptionType {
       value: () => merge(loc, defs),
     }));
   const empty = spec.emptyValue;
+  let cachedDescription: string | undefined;
   const type: OptionType = {
     _type: "option-type",
     name: spec.name,
-    description: spec.description ?? spec.name,
+    get description() {
+      const d = spec.description ?? spec.name;
+      return typeof d === "function" ? (cachedDescription ??= d()) : d;
+    },
     descriptionClass: spec.descriptionClass ?? null,
     check,
     merge,

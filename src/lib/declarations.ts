@@ -1,0 +1,217 @@
+/**
+ * Option declarations: the shape of a configuration, which depends only on the modules'
+ * `options` trees. Evaluations that declare the same trees (every instance of one submodule
+ * type, every machine importing one aspect) share one skeleton, so declarations are merged
+ * once, not once per evaluation.
+ */
+import { GroveError } from "../errors.js";
+import { isAttrs } from "./definitions.js";
+import { force } from "./lazy.js";
+import { isOption, mkOption, type OptionDecl } from "./options.js";
+import { showFiles, showOption } from "./show.js";
+import { unspecified } from "./types/basic.js";
+import { submoduleWith } from "./types/submodule.js";
+import type { OptionType } from "./types/type.js";
+import { typeTag } from "./wrappers.js";
+
+export interface DeclSource {
+  readonly file: string;
+  readonly line?: number | undefined;
+  readonly options: unknown;
+}
+
+/** An option's declarations merged into one (Nix's `mergeOptionDecls` and `fixupOptionType`). */
+export interface MergedDecl {
+  readonly decl: OptionDecl;
+  readonly type: OptionType;
+  readonly declarations: readonly string[];
+  readonly declarationPositions: readonly { file: string; line: number | undefined }[];
+  readonly hasDefault: boolean;
+}
+
+export function describeKind(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "list";
+  if (typeof v === "number") return Number.isInteger(v) ? "int" : "float";
+  if (typeof v === "boolean") return "bool";
+  if (typeof v === "string") return "string";
+  if (typeof v === "function") return "lambda";
+  return "set";
+}
+
+export function mergeOptionDecls(loc: readonly string[], decls: readonly DeclSource[]): MergedDecl {
+  let res: Record<string, unknown> = {};
+  let type: OptionType | undefined;
+  const declarations: string[] = [];
+  const positions: { file: string; line: number | undefined }[] = [];
+  let submodules: unknown[] = [];
+  for (const src of decls) {
+    const o = force(src.options) as OptionDecl;
+    const already = () =>
+      new GroveError(
+        "DuplicateDeclaration",
+        `The option \`${showOption(loc)}' in \`${src.file}' is already declared in ${showFiles(declarations)}.`,
+        { path: loc, file: src.file },
+      );
+    if (o.type && type) {
+      const merged = type.typeMerge(o.type);
+      if (merged === null) throw already();
+      type = merged;
+    } else {
+      type ??= o.type;
+    }
+    for (const k of ["default", "example", "description", "apply"] as const) {
+      if (Object.hasOwn(o, k) && Object.hasOwn(res, k)) throw already();
+    }
+    if (o.type?.getSubModules) {
+      submodules = [...o.type.getSubModules.map((m) => ({ _file: src.file, imports: [m] })), ...submodules];
+    }
+    res = { ...o, ...res };
+    declarations.push(src.file);
+    positions.push({ file: src.file, line: src.line });
+  }
+  const declared = type ?? unspecified;
+  const finalType = declared.getSubModules !== null ? declared.substSubModules(submodules) : declared;
+  return {
+    decl: { ...(res as unknown as OptionDecl), type: finalType },
+    type: finalType,
+    declarations,
+    declarationPositions: positions,
+    hasDefault: Object.hasOwn(res, "default"),
+  };
+}
+
+export type Entry =
+  | { readonly kind: "option"; readonly merged: MergedDecl }
+  | { readonly kind: "namespace"; readonly skeleton: Skeleton };
+
+/** The declared names at one path, and what each is: an option or a namespace of more names. */
+export class Skeleton {
+  #decls: Map<string, DeclSource[]> | undefined;
+  readonly #entries = new Map<string, Entry>();
+
+  constructor(readonly sources: readonly DeclSource[]) {}
+
+  decls(loc: readonly string[]): Map<string, DeclSource[]> {
+    if (this.#decls) return this.#decls;
+    const decls = new Map<string, DeclSource[]>();
+    for (const src of this.sources) {
+      const tree = force(src.options);
+      if (!isAttrs(tree)) {
+        throw new GroveError(
+          "DuplicateDeclaration",
+          `An option declaration for \`${showOption(loc)}' has type \`${describeKind(tree)}' rather than an attribute set.\nDid you mean to define this outside of \`options'?`,
+          { path: loc, file: src.file, hint: "Declare options with `mkOption`, nested in plain objects." },
+        );
+      }
+      for (const k of Object.keys(tree)) {
+        const entry = { file: src.file, line: src.line, options: tree[k] };
+        const list = decls.get(k);
+        if (list) list.push(entry);
+        else decls.set(k, [entry]);
+      }
+    }
+    this.#decls = decls;
+    return decls;
+  }
+
+  /** What `name` is here; `loc` is its full path, for messages. Undefined when not declared. */
+  entry(name: string, loc: readonly string[]): Entry | undefined {
+    const cached = this.#entries.get(name);
+    if (cached) return cached;
+    const decls = this.decls(loc.slice(0, -1)).get(name);
+    if (!decls) return undefined;
+    const made = makeEntry(loc, decls);
+    this.#entries.set(name, made);
+    return made;
+  }
+}
+
+function makeEntry(loc: readonly string[], decls: readonly DeclSource[]): Entry {
+  let optionCount = 0;
+  for (const d of decls) {
+    const tag = typeTag(force(d.options));
+    if (tag === "option") optionCount++;
+    else if (tag !== undefined) {
+      throw new GroveError(
+        "DuplicateDeclaration",
+        `In module ${d.file}: expected an option declaration at option path \`${showOption(loc)}\` but got an attribute set with type ${tag}`,
+        {
+          path: loc,
+          file: d.file,
+          hint: tag === "option-type" ? "Wrap the type in `mkOption({ type })`." : undefined,
+        },
+      );
+    }
+  }
+  if (optionCount === decls.length) return { kind: "option", merged: mergeSingleOrMany(loc, decls) };
+  if (optionCount === 0) return { kind: "namespace", skeleton: skeletonFor(decls) };
+  const optionDecls = decls.filter((d) => isOption(force(d.options)));
+  if (optionDecls.every((d) => (force(d.options) as OptionDecl).type?.name === "submodule")) {
+    const asOptions = decls.map((d) =>
+      isOption(force(d.options))
+        ? d
+        : {
+            file: d.file,
+            line: d.line,
+            options: mkOption({
+              type: submoduleWith({ modules: [{ options: d.options }], shorthandOnlyDefinesConfig: null }),
+            }),
+          },
+    );
+    return { kind: "option", merged: mergeOptionDecls(loc, asOptions) };
+  }
+  const first = optionDecls[0]!;
+  const prefixes = decls
+    .filter((d) => !isOption(force(d.options)))
+    .flatMap((d) =>
+      Object.keys(force(d.options) as object).map(
+        (k) => ` - option(s) with prefix \`${showOption([...loc, k])}' in module \`${d.file}'`,
+      ),
+    )
+    .join("\n");
+  throw new GroveError(
+    "OptionUnderLeaf",
+    `The option \`${showOption(loc)}' in module \`${first.file}' would be a parent of the following options, but its type \`${(force(first.options) as OptionDecl).type?.description ?? "<no description>"}' does not support nested options.\n${prefixes}`,
+    { path: loc, file: first.file },
+  );
+}
+
+/** One declaration merged once per (declaration, file): the same aspect in every machine. */
+const singleDecls = new WeakMap<object, Map<string, MergedDecl>>();
+
+function mergeSingleOrMany(loc: readonly string[], decls: readonly DeclSource[]): MergedDecl {
+  if (decls.length !== 1) return mergeOptionDecls(loc, decls);
+  const d = decls[0]!;
+  const opt = force(d.options) as object;
+  let byFile = singleDecls.get(opt);
+  if (!byFile) singleDecls.set(opt, (byFile = new Map()));
+  const key = `${d.file}\0${d.line ?? ""}`;
+  let merged = byFile.get(key);
+  if (!merged) byFile.set(key, (merged = mergeOptionDecls(loc, decls)));
+  return merged;
+}
+
+const treeIds = new WeakMap<object, number>();
+let nextTreeId = 0;
+/** Skeletons by the identity of their sources; bounded, since each new combination adds one. */
+const skeletons = new Map<string, Skeleton>();
+const maxSkeletons = 4096;
+
+/** The shared skeleton for these declaration sources (same trees, same files, same order). */
+export function skeletonFor(sources: readonly DeclSource[]): Skeleton {
+  let key = "";
+  for (const s of sources) {
+    const tree = force(s.options);
+    if (tree === null || typeof tree !== "object") return new Skeleton(sources);
+    let id = treeIds.get(tree);
+    if (id === undefined) treeIds.set(tree, (id = nextTreeId++));
+    key += `${id}@${s.file}:${s.line ?? ""}\n`;
+  }
+  let skel = skeletons.get(key);
+  if (!skel) {
+    if (skeletons.size >= maxSkeletons) skeletons.clear();
+    skeletons.set(key, (skel = new Skeleton(sources)));
+  }
+  return skel;
+}
