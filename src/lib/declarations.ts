@@ -198,8 +198,12 @@ let nextTreeId = 0;
 const skeletons = new Map<string, Skeleton>();
 const maxSkeletons = 4096;
 
+/** Larger sets of sources (a machine's root) rarely repeat; sharing them would only hold memory. */
+const maxSharedSources = 4;
+
 /** The shared skeleton for these declaration sources (same trees, same files, same order). */
 export function skeletonFor(sources: readonly DeclSource[]): Skeleton {
+  if (sources.length > maxSharedSources) return new Skeleton(sources);
   let key = "";
   for (const s of sources) {
     const tree = force(s.options);

@@ -118,18 +118,43 @@ export interface FinalDefs {
   readonly highestPrio: number;
 }
 
-export function finalDefinitions(defs: readonly Def[], loc: readonly string[]): FinalDefs {
-  if (defs.length === 1) {
-    const d = defs[0]!;
-    const v = force(d.value);
-    if (typeTag(v) === undefined) {
+/**
+ * Conditions, priorities and order applied (Nix's `defsFinal`). `optionDefault` is the option's
+ * default as a definition of priority 1500; it only counts when nothing else is defined or
+ * everything else is wrapped.
+ */
+export function finalDefinitions(
+  defs: readonly Def[],
+  loc: readonly string[],
+  optionDefault?: Def,
+): FinalDefs {
+  // Fast path: plain definitions (no wrapper) all have priority 100 and no order.
+  let plain = defs.length > 0;
+  for (let i = 0; plain && i < defs.length; i++)
+    if (typeTag(force(defs[i]!.value)) !== undefined) plain = false;
+  if (plain) {
+    let values = defs;
+    for (let i = 0; i < defs.length; i++) {
+      const d = defs[i]!;
+      const v = force(d.value);
+      if (v !== d.value) {
+        if (values === defs) values = defs.slice();
+        (values as Def[])[i] = { file: d.file, line: d.line, value: v };
+      }
+    }
+    return { values, highestPrio: priorities.plain };
+  }
+  if (defs.length === 0 && optionDefault) {
+    const content = force((optionDefault.value as { content: unknown }).content);
+    if (typeTag(content) === undefined) {
       return {
-        values: [v === d.value ? d : { file: d.file, line: d.line, value: v }],
-        highestPrio: priorities.plain,
+        values: [{ file: optionDefault.file, value: content }],
+        highestPrio: priorities.optionDefault,
       };
     }
   }
-  const filtered = filterOverrides(dischargeProperties(defs, loc));
+  const all = optionDefault ? [optionDefault, ...defs] : defs;
+  const filtered = filterOverrides(dischargeProperties(all, loc));
   const values = filtered.values.some((d) => typeTag(d.value) === "order")
     ? sortProperties(filtered.values)
     : filtered.values;
@@ -150,10 +175,11 @@ export class Merging {
     readonly loc: readonly string[],
     readonly type: OptionType,
     readonly defs: readonly Def[],
+    readonly optionDefault?: Def,
   ) {}
 
   get final(): FinalDefs {
-    return (this.#final ??= finalDefinitions(this.defs, this.loc));
+    return (this.#final ??= finalDefinitions(this.defs, this.loc, this.optionDefault));
   }
 
   get isDefined(): boolean {

@@ -1,4 +1,4 @@
-import { GroveError } from "../errors.js";
+import { GroveError, showPath } from "../errors.js";
 
 /**
  * A memoised lazy value: what a Nix thunk is. Created by `lazy(() => v)` in user code, and by the
@@ -87,21 +87,24 @@ export function deepForce(v: unknown, seen: Set<object> = new Set()): unknown {
 }
 
 /** The option paths being evaluated right now, innermost last: the trail of a recursion. */
-const evaluating: string[] = [];
+const evaluating: { readonly loc: readonly string[] }[] = [];
 
-export function enterOption(path: string): void {
-  evaluating.push(path);
+export function enterOption(node: { readonly loc: readonly string[] }): void {
+  evaluating.push(node);
 }
 
 export function leaveOption(): void {
   evaluating.pop();
 }
 
-/** The `InfiniteRecursion` error for a cycle that re-entered `path` (or an anonymous value). */
-export function recursionError(path: readonly string[], shown?: string): GroveError {
-  const at = shown === undefined ? -1 : evaluating.lastIndexOf(shown);
-  const cycle = at >= 0 ? [...evaluating.slice(at), shown] : evaluating.slice(-6);
-  const trail = cycle.length > 0 ? `\nCycle: ${cycle.map((p) => `\`${p}'`).join(" -> ")}` : "";
+/** The `InfiniteRecursion` error for a cycle that re-entered `node` (or an anonymous value). */
+export function recursionError(
+  path: readonly string[],
+  node?: { readonly loc: readonly string[] },
+): GroveError {
+  const at = node === undefined ? -1 : evaluating.lastIndexOf(node);
+  const cycle = at >= 0 ? [...evaluating.slice(at), node!] : evaluating.slice(-6);
+  const trail = cycle.length > 0 ? `\nCycle: ${cycle.map((n) => `\`${showPath(n.loc)}'`).join(" -> ")}` : "";
   return new GroveError("InfiniteRecursion", `infinite recursion encountered${trail}`, {
     path: path.length > 0 ? path : undefined,
   });

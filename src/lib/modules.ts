@@ -1,4 +1,4 @@
-import { GroveError, showPath } from "../errors.js";
+import { GroveError } from "../errors.js";
 import {
   type DeclSource,
   describeKind,
@@ -6,7 +6,7 @@ import {
   type Skeleton,
   skeletonFor,
 } from "./declarations.js";
-import { isAttrs, type Merging, mergeDefinitions, pushDownProperties } from "./definitions.js";
+import { isAttrs, Merging, mergeDefinitions, pushDownProperties } from "./definitions.js";
 import { lib } from "./index.js";
 import { enterOption, force, isStackOverflow, Lazy, leaveOption, recursionError } from "./lazy.js";
 import { mkOption } from "./options.js";
@@ -116,7 +116,18 @@ class Context {
   #configState = 0; // 0 not built, 1 building, 2 built
   #checked = false;
 
+  modules: readonly NormalModule[] = [];
+
   constructor(readonly opts: EvalModulesOptions) {}
+
+  /** Every module's config, pushed down: the definitions at the root. */
+  rootConfigs(): ConfigSource[] {
+    const out: ConfigSource[] = [];
+    for (const m of this.modules) {
+      for (const c of pushDownProperties(m.config)) out.push({ file: m.file, line: m.line, config: c });
+    }
+    return out;
+  }
 
   get prefix(): readonly string[] {
     return this.opts.prefix ?? [];
@@ -141,9 +152,13 @@ class Context {
         .value as OptionType | null;
       let free: Record<string, unknown> | undefined;
       if (freeformType !== null && freeformType !== undefined) {
-        const defs = this.root
-          .unmatched()
-          .map((d) => ({ file: d.file, line: d.line, value: setAttrByPath(d.prefix, d.value) }));
+        const found: Unmatched[] = [];
+        this.root.unmatched(found, [], false);
+        const defs = found.map((d) => ({
+          file: d.file,
+          line: d.line,
+          value: setAttrByPath(d.prefix, d.value),
+        }));
         if (defs.length > 0) free = force(freeformType.merge(this.prefix, defs)) as Record<string, unknown>;
       }
       this.root.fillConfig(this.configTarget, free);
@@ -159,8 +174,9 @@ class Context {
     if (this.#checked) return;
     const moduleNs = this.root.child("_module") as Namespace;
     if (moduleNs.optionNode("check").value === true && moduleNs.optionNode("freeformType").value === null) {
-      const unmatched = this.root.unmatched();
-      if (unmatched.length > 0) throw this.undefinedOption(unmatched[0]!);
+      const found: Unmatched[] = [];
+      this.root.unmatched(found, [], true);
+      if (found.length > 0) throw this.undefinedOption(found[0]!);
     }
     this.#checked = true;
   }
@@ -216,6 +232,29 @@ interface ConfigSource {
   config: unknown;
 }
 
+/** The namespace behind a config object, for the getters shared by every object of one skeleton. */
+const owner: unique symbol = Symbol("grove.namespace");
+
+/** Per skeleton, one property descriptor per name: config objects share getters instead of closures. */
+const descriptorCache = new WeakMap<Skeleton, PropertyDescriptorMap>();
+
+function descriptorsFor(skeleton: Skeleton, names: Iterable<string>): PropertyDescriptorMap {
+  let d = descriptorCache.get(skeleton);
+  if (d) return d;
+  d = {};
+  for (const name of names) {
+    d[name] = {
+      enumerable: true,
+      configurable: true,
+      get(this: { [owner]: Namespace }) {
+        return this[owner].valueOf(name, undefined);
+      },
+    };
+  }
+  descriptorCache.set(skeleton, d);
+  return d;
+}
+
 /** A set of option names at one path (Nix's `mergeModules'`): declarations shared, definitions lazy. */
 class Namespace {
   #configs: ConfigSource[] | undefined;
@@ -223,25 +262,31 @@ class Namespace {
   readonly #children = new Map<string, OptionNode | Namespace>();
   #config: Record<string, unknown> | undefined;
   #options: Record<string, unknown> | undefined;
+  #loc: string[] | undefined;
 
   constructor(
     readonly ctx: Context,
-    readonly rel: readonly string[],
+    readonly parent: Namespace | undefined,
+    readonly name: string,
     readonly skeleton: Skeleton,
-    readonly configSources: () => ConfigSource[],
   ) {}
 
   get loc(): string[] {
-    return [...this.ctx.prefix, ...this.rel];
+    return (this.#loc ??= this.parent ? [...this.parent.loc, this.name] : [...this.ctx.prefix]);
+  }
+
+  get rel(): string[] {
+    return this.loc.slice(this.ctx.prefix.length);
   }
 
   get decls(): Map<string, DeclSource[]> {
     return this.skeleton.decls(this.loc);
   }
 
+  /** The definitions at this path: the root's come from the modules, others from the parent's. */
   get configs(): ConfigSource[] {
     if (this.#configs) return this.#configs;
-    const configs = this.configSources();
+    const configs = this.parent ? this.parent.pushedDown(this.name) : this.ctx.rootConfigs();
     for (const c of configs) {
       if (!isAttrs(c.config)) {
         const at = showOption(this.loc);
@@ -261,7 +306,8 @@ class Namespace {
     if (this.#defs) return this.#defs;
     const defs = new Map<string, ConfigSource[]>();
     for (const c of this.configs) {
-      for (const k of Object.keys(c.config as object)) {
+      for (const k in c.config as object) {
+        if (!Object.hasOwn(c.config as object, k)) continue;
         const list = defs.get(k);
         if (list) list.push(c);
         else defs.set(k, [c]);
@@ -271,24 +317,26 @@ class Namespace {
     return defs;
   }
 
+  /** The definitions of `name` with properties pushed down, for the namespace below. */
+  pushedDown(name: string): ConfigSource[] {
+    const out: ConfigSource[] = [];
+    for (const c of this.defs.get(name) ?? []) {
+      const value = (c.config as Record<string, unknown>)[name];
+      for (const pushed of pushDownProperties(value))
+        out.push({ file: c.file, line: c.line, config: pushed });
+    }
+    return out;
+  }
+
   child(name: string): OptionNode | Namespace | undefined {
     const existing = this.#children.get(name);
     if (existing) return existing;
-    const rel = [...this.rel, name];
-    const entry = this.skeleton.entry(name, [...this.ctx.prefix, ...rel]);
+    const entry = this.skeleton.entry(name, [...this.loc, name]);
     if (!entry) return undefined;
     const made =
       entry.kind === "option"
-        ? new OptionNode(this.ctx, [...this.ctx.prefix, ...rel], entry.merged, () => this.rawDefs(name))
-        : new Namespace(this.ctx, rel, entry.skeleton, () => {
-            const out: ConfigSource[] = [];
-            for (const c of this.defs.get(name) ?? []) {
-              const value = (c.config as Record<string, unknown>)[name];
-              for (const pushed of pushDownProperties(value))
-                out.push({ file: c.file, line: c.line, config: pushed });
-            }
-            return out;
-          });
+        ? new OptionNode(this.ctx, this, name, entry.merged)
+        : new Namespace(this.ctx, this, name, entry.skeleton);
     this.#children.set(name, made);
     return made;
   }
@@ -297,12 +345,16 @@ class Namespace {
     return this.child(name) as OptionNode;
   }
 
-  private rawDefs(name: string): Def[] {
-    return (this.defs.get(name) ?? []).map((c) => ({
-      file: c.file,
-      line: c.line,
-      value: Lazy.ref(c.config as object, name),
-    }));
+  /** The definitions of option `name`, read (and so forced) now. */
+  rawDefs(name: string): Def[] {
+    const sources = this.defs.get(name);
+    if (!sources) return [];
+    const out: Def[] = new Array(sources.length);
+    for (let i = 0; i < sources.length; i++) {
+      const c = sources[i]!;
+      out[i] = { file: c.file, line: c.line, value: force((c.config as Record<string, unknown>)[name]) };
+    }
+    return out;
   }
 
   /** Names declared here, in declaration order. */
@@ -320,53 +372,55 @@ class Namespace {
     return ns.names();
   }
 
-  /** Definitions here and below that no option declares (Nix's `unmatchedDefns`). */
-  unmatched(): Unmatched[] {
-    if (this.configs.length === 0) return [];
-    const out: Unmatched[] = [];
+  /**
+   * Definitions here and below that no option declares (Nix's `unmatchedDefns`), appended to
+   * `out`; stops at the first one when `firstOnly`.
+   */
+  unmatched(out: Unmatched[], prefix: readonly string[], firstOnly: boolean): void {
+    if (this.configs.length === 0) return;
     for (const name of this.decls.keys()) {
       const c = this.child(name);
       if (c instanceof Namespace) {
-        for (const u of c.unmatched()) out.push({ ...u, prefix: [name, ...u.prefix] });
+        c.unmatched(out, [...prefix, name], firstOnly);
+        if (firstOnly && out.length > 0) return;
       }
     }
+    const decls = this.decls;
     for (const [name, sources] of this.defs) {
-      if (this.decls.has(name)) continue;
+      if (decls.has(name)) continue;
       for (const c of sources) {
-        out.push({ file: c.file, line: c.line, prefix: [name], value: Lazy.ref(c.config as object, name) });
+        out.push({
+          file: c.file,
+          line: c.line,
+          prefix: [...prefix, name],
+          value: Lazy.ref(c.config as object, name),
+        });
+        if (firstOnly) return;
       }
     }
-    return out;
   }
 
   valueOf(name: string, free: Record<string, unknown> | undefined): unknown {
     const c = this.child(name)!;
     if (c instanceof OptionNode) return c.value;
-    const sub = free?.[name];
-    return c.config(
-      sub !== undefined && isAttrs(force(sub)) ? (force(sub) as Record<string, unknown>) : undefined,
-    );
+    if (free === undefined) return c.config();
+    const sub = force(free[name]);
+    return c.config(sub !== undefined && isAttrs(sub) ? sub : undefined);
   }
 
   /** Defines a lazy getter per declared name on `target`, plus freeform values beside them. */
   fillConfig(target: Record<string, unknown>, free: Record<string, unknown> | undefined): void {
-    for (const name of this.decls.keys()) {
-      let cached: unknown = fillMarker;
-      Object.defineProperty(target, name, {
-        enumerable: true,
-        configurable: true,
-        get: () => {
-          if (cached === fillMarker) cached = this.valueOf(name, free);
-          return cached;
-        },
-      });
+    const decls = this.decls;
+    if (free === undefined) {
+      Object.defineProperty(target, owner, { value: this });
+      Object.defineProperties(target, descriptorsFor(this.skeleton, decls.keys()));
+      return;
     }
-    if (free) {
-      for (const k of Object.keys(free)) {
-        if (this.decls.has(k)) continue;
-        const d = Object.getOwnPropertyDescriptor(free, k)!;
-        Object.defineProperty(target, k, { ...d, enumerable: true, configurable: true });
-      }
+    for (const name of decls.keys()) defineMemo(target, name, () => this.valueOf(name, free));
+    for (const k of Object.keys(free)) {
+      if (decls.has(k)) continue;
+      const d = Object.getOwnPropertyDescriptor(free, k)!;
+      Object.defineProperty(target, k, { ...d, enumerable: true, configurable: true });
     }
   }
 
@@ -406,6 +460,19 @@ function defineMemo(obj: object, key: string, compute: () => unknown): void {
   });
 }
 
+/** The option default as a definition, made once per declaration and shared. */
+const defaultDefs = new WeakMap<MergedDecl, Def>();
+function defaultDefinition(merged: MergedDecl): Def | undefined {
+  if (!merged.hasDefault) return undefined;
+  let d = defaultDefs.get(merged);
+  if (!d)
+    defaultDefs.set(
+      merged,
+      (d = { file: merged.declarations[0]!, value: mkOptionDefault(merged.decl.default) }),
+    );
+  return d;
+}
+
 /**
  * One option: its declaration and definitions, and the value merged from them on first read.
  * This is also the object `options.a.b` gives (`value`, `isDefined`, `highestPrio`, `files`…).
@@ -416,12 +483,16 @@ export class OptionNode {
   #state = 0;
   #value: unknown;
 
+  readonly loc: readonly string[];
+
   constructor(
     readonly ctx: Context,
-    readonly loc: readonly string[],
+    readonly parent: Namespace,
+    readonly name: string,
     readonly merged: MergedDecl,
-    readonly rawDefs: () => Def[],
-  ) {}
+  ) {
+    this.loc = [...parent.loc, name];
+  }
 
   get type(): OptionType {
     return this.merged.type;
@@ -459,16 +530,18 @@ export class OptionNode {
 
   /** The definitions with the option default first (as a `mkOptionDefault`). */
   private allDefs(): Def[] {
-    const defs = this.rawDefs();
-    if (!this.merged.hasDefault) return defs;
-    return [
-      { file: this.merged.declarations[0]!, value: mkOptionDefault(this.merged.decl.default) },
-      ...defs,
-    ];
+    const defs = this.parent.rawDefs(this.name);
+    const d = defaultDefinition(this.merged);
+    return d ? [d, ...defs] : defs;
   }
 
   get merging(): Merging {
-    return (this.#merging ??= mergeDefinitions(this.loc, this.type, this.allDefs()));
+    return (this.#merging ??= new Merging(
+      this.loc,
+      this.type,
+      this.parent.rawDefs(this.name),
+      defaultDefinition(this.merged),
+    ));
   }
 
   get isDefined(): boolean {
@@ -489,10 +562,9 @@ export class OptionNode {
 
   get value(): unknown {
     if (this.#state === 2) return this.#value;
-    const shown = showPath(this.loc);
-    if (this.#state === 1) throw recursionError(this.loc, shown);
+    if (this.#state === 1) throw recursionError(this.loc, this);
     this.#state = 1;
-    enterOption(shown);
+    enterOption(this);
     try {
       const v = this.compute();
       this.#value = v;
@@ -645,6 +717,18 @@ function deferredArg(ctx: Context, key: string): unknown {
   });
 }
 
+const fullModuleKeys = new Set([
+  "_class",
+  "_file",
+  "key",
+  "disabledModules",
+  "imports",
+  "options",
+  "config",
+  "meta",
+  "freeformType",
+]);
+
 /** Nix's `unifyModuleSyntax`: any module form to the canonical one. */
 function unify(
   file: string,
@@ -659,18 +743,7 @@ function unify(
   const cls = typeof m._class === "string" ? m._class : null;
   const disabledModules = (m.disabledModules as unknown[] | undefined) ?? [];
   if ("config" in m || "options" in m) {
-    const allowed = new Set([
-      "_class",
-      "_file",
-      "key",
-      "disabledModules",
-      "imports",
-      "options",
-      "config",
-      "meta",
-      "freeformType",
-    ]);
-    const bad = Object.keys(m).filter((k) => !allowed.has(k));
+    const bad = Object.keys(m).filter((k) => !fullModuleKeys.has(k));
     if (bad.length > 0) {
       throw new GroveError(
         "BadModule",
@@ -920,18 +993,16 @@ export function evalModules(opts: EvalModulesOptions): Evaluation {
   };
   const modules = collectModules(ctx, [...opts.modules, internalModule], moduleArgs(ctx, base)).reverse();
   ctx.collecting = false;
+  ctx.modules = modules;
   ctx.root = new Namespace(
     ctx,
-    [],
+    undefined,
+    "",
     skeletonFor(
       modules
         .filter((m) => !isEmptyTree(m.options))
         .map((m) => ({ file: m.file, line: m.line, options: m.options })),
     ),
-    () =>
-      modules.flatMap((m) =>
-        pushDownProperties(m.config).map((c) => ({ file: m.file, line: m.line, config: c })),
-      ),
   );
   ctx.root.options(ctx.optionsTarget);
 
@@ -943,7 +1014,7 @@ export function evalModules(opts: EvalModulesOptions): Evaluation {
     ctx.ensureConfig();
     for (const k of Object.keys(ctx.configTarget)) {
       if (k === "_module") continue;
-      Object.defineProperty(checkedConfig, k, { enumerable: true, get: () => config[k] });
+      Object.defineProperty(checkedConfig, k, { enumerable: true, get: () => ctx.configTarget[k] });
     }
     resultConfig = checkedConfig;
     return resultConfig;

@@ -1,31 +1,54 @@
 import { force } from "../lib/index.js";
 
+function write(value: unknown, out: string[]): void {
+  const v = force(value);
+  if (v === null) {
+    out.push("null");
+    return;
+  }
+  switch (typeof v) {
+    case "string":
+      out.push(JSON.stringify(v));
+      return;
+    case "number":
+    case "boolean":
+      out.push(String(v));
+      return;
+    case "object": {
+      if (Array.isArray(v)) {
+        out.push("[");
+        for (let i = 0; i < v.length; i++) {
+          if (i > 0) out.push(",");
+          write(v[i], out);
+        }
+        out.push("]");
+        return;
+      }
+      if (typeof (v as { toJSON?: unknown }).toJSON === "function") {
+        write((v as { toJSON(): unknown }).toJSON(), out);
+        return;
+      }
+      const keys = Object.keys(v).sort();
+      out.push("{");
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i]!;
+        out.push(i === 0 ? `${JSON.stringify(k)}:` : `,${JSON.stringify(k)}:`);
+        write((v as Record<string, unknown>)[k], out);
+      }
+      out.push("}");
+      return;
+    }
+    default:
+      throw new TypeError(`cannot serialise a ${typeof v}`);
+  }
+}
+
 /**
  * Canonical JSON: object keys sorted by UTF-16 code unit, no whitespace — what
  * `nix-instantiate --eval --strict --json` prints. Lazy values are forced on the way.
  */
 export function canonicalJson(value: unknown): string {
-  const v = force(value);
-  if (v === null) return "null";
-  switch (typeof v) {
-    case "string":
-      return JSON.stringify(v);
-    case "number":
-    case "boolean":
-      return String(v);
-    case "object": {
-      if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
-      if (typeof (v as { toJSON?: unknown }).toJSON === "function")
-        return canonicalJson((v as { toJSON(): unknown }).toJSON());
-      const keys = Object.keys(v).sort();
-      let out = "{";
-      for (let i = 0; i < keys.length; i++) {
-        const k = keys[i]!;
-        out += `${i === 0 ? "" : ","}${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`;
-      }
-      return `${out}}`;
-    }
-    default:
-      throw new TypeError(`cannot serialise a ${typeof v}`);
-  }
+  const out: string[] = [];
+  write(value, out);
+  return out.join("");
 }
