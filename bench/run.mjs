@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+// npm run bench -- --machines N [--heavy] [--no-nix]
+// Generates the shared benchmark fleet, evaluates every machine with Grove and (when
+// nix-instantiate is installed) with real Nix in the same run, and prints one JSON line per
+// workload: whole-process wall time and max RSS for both, their ratios, and whether Grove's
+// canonical answer has Nix's hash. The JSON floor (read + parse + print + write of the answer)
+// goes to stderr, to show how close Grove is to it.
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const shared = join(root, "..", "shared");
+const benchDir = join(shared, "bench");
+const nixLib = join(shared, "nixpkgs-lib", "lib");
+
+const { values } = parseArgs({
+  options: {
+    machines: { type: "string", multiple: true },
+    heavy: { type: "boolean", default: false },
+    "no-nix": { type: "boolean", default: false },
+    keep: { type: "boolean", default: false },
+  },
+});
+
+const workloads = [];
+for (const n of values.machines ?? []) {
+  workloads.push({ id: `n${n}`, args: { seed: 1, machines: Number(n), aspects: 60, "per-machine": 20, options: 15, core: 4 } });
+}
+if (values.heavy) {
+  workloads.push({ id: "heavy200", args: { seed: 1, machines: 200, aspects: 200, "per-machine": 60, options: 15, core: 4 } });
+}
+if (workloads.length === 0) {
+  console.error("usage: npm run bench -- --machines N [--machines M…] [--heavy] [--no-nix]");
+  process.exit(2);
+}
+
+const hasGnuTime = existsSync("/usr/bin/time");
+const hasNix = !values["no-nix"] && spawnSync("nix-instantiate", ["--version"]).status === 0;
+
+/** Runs a command, timing the whole process (wall) and its max RSS (GNU time's %M, in KiB). */
+function timed(cmd, args, opts = {}) {
+  const rssFile = join(opts.work, ".rss");
+  const [c, a] = hasGnuTime ? ["/usr/bin/time", ["-f", "%M", "-o", rssFile, cmd, ...args]] : [cmd, args];
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(c, a, { cwd: opts.cwd, stdio: ["ignore", opts.stdout ?? "pipe", "pipe"], maxBuffer: 1 << 30 });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${cmd} failed (${r.status}): ${r.stderr?.toString().slice(-2000)}`);
+  const rssKiB = hasGnuTime ? Number(readFileSync(rssFile, "utf8").trim().split("\n").pop()) : null;
+  return { ms, rssKiB, stdout: r.stdout, stderr: r.stderr?.toString() ?? "" };
+}
+
+function canonicalHash(file) {
+  const canon = (v) =>
+    Array.isArray(v) ? v.map(canon) : v === null || typeof v !== "object" ? v : Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon(v[k])]));
+  return createHash("sha256").update(JSON.stringify(canon(JSON.parse(readFileSync(file, "utf8"))))).digest("hex");
+}
+
+function expectedHash(args) {
+  const line = readFileSync(join(benchDir, "expected.sha256"), "utf8")
+    .split("\n")
+    .find((l) => {
+      if (l.startsWith("#") || !l.trim()) return false;
+      const params = l.split(/\s+/).slice(2).join(" ");
+      return params === Object.entries(args).map(([k, v]) => `--${k} ${v}`).join(" ");
+    });
+  return line?.split(/\s+/)[1];
+}
+
+const mib = (kib) => (kib === null ? null : Math.round((kib / 1024) * 10) / 10);
+const round = (x) => (x === null ? null : Math.round(x * 100) / 100);
+
+for (const w of workloads) {
+  const work = mkdtempSync(join(tmpdir(), `grove-bench-${w.id}-`));
+  try {
+    const genArgs = Object.entries(w.args).flatMap(([k, v]) => [`--${k}`, String(v)]);
+    const gen = spawnSync(process.execPath, [join(benchDir, "gen-fleet.mjs"), "--out", work, ...genArgs], { stdio: "ignore" });
+    if (gen.status !== 0) throw new Error("fleet generation failed");
+
+    const groveOut = join(work, "grove.json");
+    const grove = timed(process.execPath, [join(root, "dist", "neutral", "fleet-cli.js"), join(work, "fleet.json"), groveOut], { work });
+    const groveReport = JSON.parse(grove.stderr.trim().split("\n").pop());
+    const groveHash = canonicalHash(groveOut);
+
+    let nix = null;
+    let nixHash = expectedHash(w.args);
+    if (hasNix) {
+      const nixOut = join(work, "nix.json");
+      const { openSync, closeSync } = await import("node:fs");
+      const fd = openSync(nixOut, "w");
+      nix = timed("nix-instantiate", ["--eval", "--strict", "--json", "-I", `nixpkgs-lib=${nixLib}`, "eval.nix"], {
+        cwd: join(work, "nix"),
+        work,
+        stdout: fd,
+      });
+      closeSync(fd);
+      nixHash = canonicalHash(nixOut);
+    }
+
+    const floor = timed(process.execPath, [join(benchDir, "json-floor.mjs"), groveOut, join(work, "floor.json")], { work });
+    console.error(`${w.id}: JSON floor ${Math.round(floor.ms)} ms / ${mib(floor.rssKiB)} MiB (Grove ${Math.round(grove.ms)} ms = ${(grove.ms / floor.ms).toFixed(1)}× the floor)`);
+
+    const groveRssKiB = grove.rssKiB ?? groveReport.maxRssKiB;
+    console.log(
+      JSON.stringify({
+        workload: w.id,
+        machines: w.args.machines,
+        groveMs: Math.round(grove.ms),
+        groveRssMiB: mib(groveRssKiB),
+        groveEvalMs: groveReport.evalMs,
+        nixMs: nix ? Math.round(nix.ms) : null,
+        nixRssMiB: nix ? mib(nix.rssKiB) : null,
+        ratio: nix ? round(nix.ms / grove.ms) : null,
+        memRatio: nix && nix.rssKiB !== null ? round(nix.rssKiB / groveRssKiB) : null,
+        correct: nixHash !== undefined && groveHash === nixHash,
+      }),
+    );
+  } finally {
+    if (!values.keep) rmSync(work, { recursive: true, force: true });
+  }
+}
