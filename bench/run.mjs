@@ -29,10 +29,16 @@ const { values } = parseArgs({
 
 const workloads = [];
 for (const n of values.machines ?? []) {
-  workloads.push({ id: `n${n}`, args: { seed: 1, machines: Number(n), aspects: 60, "per-machine": 20, options: 15, core: 4 } });
+  workloads.push({
+    id: `n${n}`,
+    args: { seed: 1, machines: Number(n), aspects: 60, "per-machine": 20, options: 15, core: 4 },
+  });
 }
 if (values.heavy) {
-  workloads.push({ id: "heavy200", args: { seed: 1, machines: 200, aspects: 200, "per-machine": 60, options: 15, core: 4 } });
+  workloads.push({
+    id: "heavy200",
+    args: { seed: 1, machines: 200, aspects: 200, "per-machine": 60, options: 15, core: 4 },
+  });
 }
 if (workloads.length === 0) {
   console.error("usage: npm run bench -- --machines N [--machines M…] [--heavy] [--no-nix]");
@@ -47,7 +53,11 @@ function timed(cmd, args, opts = {}) {
   const rssFile = join(opts.work, ".rss");
   const [c, a] = hasGnuTime ? ["/usr/bin/time", ["-f", "%M", "-o", rssFile, cmd, ...args]] : [cmd, args];
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(c, a, { cwd: opts.cwd, stdio: ["ignore", opts.stdout ?? "pipe", "pipe"], maxBuffer: 1 << 30 });
+  const r = spawnSync(c, a, {
+    cwd: opts.cwd,
+    stdio: ["ignore", opts.stdout ?? "pipe", "pipe"],
+    maxBuffer: 1 << 30,
+  });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`${cmd} failed (${r.status}): ${r.stderr?.toString().slice(-2000)}`);
   const rssKiB = hasGnuTime ? Number(readFileSync(rssFile, "utf8").trim().split("\n").pop()) : null;
@@ -56,8 +66,18 @@ function timed(cmd, args, opts = {}) {
 
 function canonicalHash(file) {
   const canon = (v) =>
-    Array.isArray(v) ? v.map(canon) : v === null || typeof v !== "object" ? v : Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon(v[k])]));
-  return createHash("sha256").update(JSON.stringify(canon(JSON.parse(readFileSync(file, "utf8"))))).digest("hex");
+    Array.isArray(v)
+      ? v.map(canon)
+      : v === null || typeof v !== "object"
+        ? v
+        : Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, canon(v[k])]),
+          );
+  return createHash("sha256")
+    .update(JSON.stringify(canon(JSON.parse(readFileSync(file, "utf8")))))
+    .digest("hex");
 }
 
 function expectedHash(args) {
@@ -66,7 +86,12 @@ function expectedHash(args) {
     .find((l) => {
       if (l.startsWith("#") || !l.trim()) return false;
       const params = l.split(/\s+/).slice(2).join(" ");
-      return params === Object.entries(args).map(([k, v]) => `--${k} ${v}`).join(" ");
+      return (
+        params ===
+        Object.entries(args)
+          .map(([k, v]) => `--${k} ${v}`)
+          .join(" ")
+      );
     });
   return line?.split(/\s+/)[1];
 }
@@ -78,11 +103,17 @@ for (const w of workloads) {
   const work = mkdtempSync(join(tmpdir(), `grove-bench-${w.id}-`));
   try {
     const genArgs = Object.entries(w.args).flatMap(([k, v]) => [`--${k}`, String(v)]);
-    const gen = spawnSync(process.execPath, [join(benchDir, "gen-fleet.mjs"), "--out", work, ...genArgs], { stdio: "ignore" });
+    const gen = spawnSync(process.execPath, [join(benchDir, "gen-fleet.mjs"), "--out", work, ...genArgs], {
+      stdio: "ignore",
+    });
     if (gen.status !== 0) throw new Error("fleet generation failed");
 
     const groveOut = join(work, "grove.json");
-    const grove = timed(process.execPath, [join(root, "dist", "neutral", "fleet-cli.js"), join(work, "fleet.json"), groveOut], { work });
+    const grove = timed(
+      process.execPath,
+      [join(root, "dist", "neutral", "fleet-cli.js"), join(work, "fleet.json"), groveOut],
+      { work },
+    );
     const groveReport = JSON.parse(grove.stderr.trim().split("\n").pop());
     const groveHash = canonicalHash(groveOut);
 
@@ -92,17 +123,27 @@ for (const w of workloads) {
       const nixOut = join(work, "nix.json");
       const { openSync, closeSync } = await import("node:fs");
       const fd = openSync(nixOut, "w");
-      nix = timed("nix-instantiate", ["--eval", "--strict", "--json", "-I", `nixpkgs-lib=${nixLib}`, "eval.nix"], {
-        cwd: join(work, "nix"),
-        work,
-        stdout: fd,
-      });
+      nix = timed(
+        "nix-instantiate",
+        ["--eval", "--strict", "--json", "-I", `nixpkgs-lib=${nixLib}`, "eval.nix"],
+        {
+          cwd: join(work, "nix"),
+          work,
+          stdout: fd,
+        },
+      );
       closeSync(fd);
       nixHash = canonicalHash(nixOut);
     }
 
-    const floor = timed(process.execPath, [join(benchDir, "json-floor.mjs"), groveOut, join(work, "floor.json")], { work });
-    console.error(`${w.id}: JSON floor ${Math.round(floor.ms)} ms / ${mib(floor.rssKiB)} MiB (Grove ${Math.round(grove.ms)} ms = ${(grove.ms / floor.ms).toFixed(1)}× the floor)`);
+    const floor = timed(
+      process.execPath,
+      [join(benchDir, "json-floor.mjs"), groveOut, join(work, "floor.json")],
+      { work },
+    );
+    console.error(
+      `${w.id}: JSON floor ${Math.round(floor.ms)} ms / ${mib(floor.rssKiB)} MiB (Grove ${Math.round(grove.ms)} ms = ${(grove.ms / floor.ms).toFixed(1)}× the floor)`,
+    );
 
     const groveRssKiB = grove.rssKiB ?? groveReport.maxRssKiB;
     console.log(

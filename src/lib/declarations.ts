@@ -115,6 +115,13 @@ export class Skeleton {
     return decls;
   }
 
+  #names: string[] | undefined;
+
+  /** The declared names, in declaration order. */
+  nameList(loc: readonly string[]): readonly string[] {
+    return (this.#names ??= [...this.decls(loc).keys()]);
+  }
+
   /** What `name` is here; `loc` is its full path, for messages. Undefined when not declared. */
   entry(name: string, loc: readonly string[]): Entry | undefined {
     const cached = this.#entries.get(name);

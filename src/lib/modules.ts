@@ -9,6 +9,7 @@ import {
 import { isAttrs, Merging, mergeDefinitions, pushDownProperties } from "./definitions.js";
 import { lib } from "./index.js";
 import { enterOption, force, isStackOverflow, Lazy, leaveOption, recursionError } from "./lazy.js";
+import { type AttrsSource, ComputedAttrs, lazyAttrs } from "./lazy-attrs.js";
 import { mkOption } from "./options.js";
 import { didYouMean, nearest, showDefs, showOption, showValue } from "./show.js";
 import { bool, raw } from "./types/basic.js";
@@ -111,8 +112,8 @@ class Context {
   /** The module being loaded, for the message of an eager config read. */
   loading: string | undefined;
   root!: Namespace;
-  readonly configTarget: Record<string, unknown> = {};
-  readonly optionsTarget: Record<string, unknown> = {};
+  /** What `config` reads once built: the root namespace, merged with freeform values if any. */
+  #configSource: AttrsSource | undefined;
   #configState = 0; // 0 not built, 1 building, 2 built
   #checked = false;
 
@@ -143,14 +144,14 @@ class Context {
   }
 
   /** Builds the root of `config` on first use (Nix forces `_module.freeformType` on any read). */
-  ensureConfig(): void {
-    if (this.#configState === 2) return;
+  configSource(): AttrsSource {
+    if (this.#configSource) return this.#configSource;
     if (this.#configState === 1) throw recursionError(this.prefix);
     this.#configState = 1;
     try {
       const freeformType = (this.root.child("_module") as Namespace).optionNode("freeformType")
         .value as OptionType | null;
-      let free: Record<string, unknown> | undefined;
+      let source: AttrsSource = this.root;
       if (freeformType !== null && freeformType !== undefined) {
         const found: Unmatched[] = [];
         this.root.unmatched(found, [], false);
@@ -159,10 +160,15 @@ class Context {
           line: d.line,
           value: setAttrByPath(d.prefix, d.value),
         }));
-        if (defs.length > 0) free = force(freeformType.merge(this.prefix, defs)) as Record<string, unknown>;
+        if (defs.length > 0)
+          source = new FreeformConfig(
+            this.root,
+            force(freeformType.merge(this.prefix, defs)) as Record<string, unknown>,
+          );
       }
-      this.root.fillConfig(this.configTarget, free);
+      this.#configSource = source;
       this.#configState = 2;
+      return source;
     } catch (e) {
       this.#configState = 0;
       throw e;
@@ -232,31 +238,8 @@ interface ConfigSource {
   config: unknown;
 }
 
-/** The namespace behind a config object, for the getters shared by every object of one skeleton. */
-const owner: unique symbol = Symbol("grove.namespace");
-
-/** Per skeleton, one property descriptor per name: config objects share getters instead of closures. */
-const descriptorCache = new WeakMap<Skeleton, PropertyDescriptorMap>();
-
-function descriptorsFor(skeleton: Skeleton, names: Iterable<string>): PropertyDescriptorMap {
-  let d = descriptorCache.get(skeleton);
-  if (d) return d;
-  d = {};
-  for (const name of names) {
-    d[name] = {
-      enumerable: true,
-      configurable: true,
-      get(this: { [owner]: Namespace }) {
-        return this[owner].valueOf(name, undefined);
-      },
-    };
-  }
-  descriptorCache.set(skeleton, d);
-  return d;
-}
-
 /** A set of option names at one path (Nix's `mergeModules'`): declarations shared, definitions lazy. */
-class Namespace {
+class Namespace implements AttrsSource {
   #configs: ConfigSource[] | undefined;
   #defs: Map<string, ConfigSource[]> | undefined;
   readonly #children = new Map<string, OptionNode | Namespace>();
@@ -357,12 +340,7 @@ class Namespace {
     return out;
   }
 
-  /** Names declared here, in declaration order. */
-  names(): string[] {
-    return [...this.decls.keys()];
-  }
-
-  namesAt(path: readonly string[]): string[] {
+  namesAt(path: readonly string[]): readonly string[] {
     let ns: Namespace = this;
     for (const p of path) {
       const c = ns.child(p);
@@ -400,64 +378,72 @@ class Namespace {
     }
   }
 
-  valueOf(name: string, free: Record<string, unknown> | undefined): unknown {
+  names(): readonly string[] {
+    return this.skeleton.nameList(this.loc);
+  }
+
+  has(name: string): boolean {
+    return this.decls.has(name);
+  }
+
+  /** The config value of a declared name: an option's value, or a nested namespace's config. */
+  value(name: string): unknown {
     const c = this.child(name)!;
-    if (c instanceof OptionNode) return c.value;
-    if (free === undefined) return c.config();
-    const sub = force(free[name]);
-    return c.config(sub !== undefined && isAttrs(sub) ? sub : undefined);
+    return c instanceof OptionNode ? c.value : c.config();
   }
 
-  /** Defines a lazy getter per declared name on `target`, plus freeform values beside them. */
-  fillConfig(target: Record<string, unknown>, free: Record<string, unknown> | undefined): void {
-    const decls = this.decls;
-    if (free === undefined) {
-      Object.defineProperty(target, owner, { value: this });
-      Object.defineProperties(target, descriptorsFor(this.skeleton, decls.keys()));
-      return;
-    }
-    for (const name of decls.keys()) defineMemo(target, name, () => this.valueOf(name, free));
-    for (const k of Object.keys(free)) {
-      if (decls.has(k)) continue;
-      const d = Object.getOwnPropertyDescriptor(free, k)!;
-      Object.defineProperty(target, k, { ...d, enumerable: true, configurable: true });
-    }
+  config(): Record<string, unknown> {
+    return (this.#config ??= lazyAttrs(this));
   }
 
-  config(free?: Record<string, unknown>): Record<string, unknown> {
-    if (free === undefined && this.#config) return this.#config;
-    const obj: Record<string, unknown> = {};
-    this.fillConfig(obj, free);
-    if (free === undefined) this.#config = obj;
-    return obj;
-  }
-
-  options(target?: Record<string, unknown>): Record<string, unknown> {
-    if (!target && this.#options) return this.#options;
-    const obj = target ?? {};
-    for (const name of this.decls.keys()) {
-      defineMemo(obj, name, () => {
+  options(): Record<string, unknown> {
+    return (this.#options ??= lazyAttrs(
+      new ComputedAttrs(this.names(), (name) => {
         const c = this.child(name)!;
         return c instanceof OptionNode ? c : c.options();
-      });
-    }
-    if (!target) this.#options = obj;
-    return obj;
+      }),
+    ));
   }
 }
 
-const fillMarker = Symbol("unfilled");
+/** The root config beside freeform values (Nix's `recursiveUpdate freeformConfig declaredConfig`). */
+class FreeformConfig implements AttrsSource {
+  readonly #names: string[];
+  readonly #values = new Map<string, unknown>();
 
-function defineMemo(obj: object, key: string, compute: () => unknown): void {
-  let cached: unknown = fillMarker;
-  Object.defineProperty(obj, key, {
-    enumerable: true,
-    configurable: true,
-    get() {
-      if (cached === fillMarker) cached = compute();
-      return cached;
-    },
-  });
+  constructor(
+    readonly ns: Namespace,
+    readonly free: Record<string, unknown>,
+  ) {
+    const declared = ns.names();
+    this.#names = [...declared, ...Object.keys(free).filter((k) => !ns.has(k))];
+  }
+
+  names(): readonly string[] {
+    return this.#names;
+  }
+
+  has(name: string): boolean {
+    return this.ns.has(name) || Object.hasOwn(this.free, name);
+  }
+
+  value(name: string): unknown {
+    if (this.#values.has(name)) return this.#values.get(name);
+    let v: unknown;
+    if (!this.ns.has(name)) v = this.free[name];
+    else {
+      const c = this.ns.child(name)!;
+      const sub = Object.hasOwn(this.free, name) ? force(this.free[name]) : undefined;
+      v =
+        c instanceof OptionNode
+          ? c.value
+          : sub !== undefined && isAttrs(sub)
+            ? lazyAttrs(new FreeformConfig(c, sub))
+            : c.config();
+    }
+    this.#values.set(name, v);
+    return v;
+  }
 }
 
 /** The option default as a definition, made once per declaration and shared. */
@@ -603,8 +589,34 @@ export class OptionNode {
       }
     }
     // An `apply` that takes no argument never forces the merged value, as a Nix function ignoring it.
-    if (decl.apply)
-      return decl.apply.length === 0 ? decl.apply(undefined) : decl.apply(this.merging.mergedValue);
+    if (decl.apply) return decl.apply.length === 0 ? decl.apply(undefined) : decl.apply(this.mergedValue());
+    return this.mergedValue();
+  }
+
+  /**
+   * The merged value. Most options have one plain definition (or only their default) and a
+   * scalar type: that value is checked and taken as it is, without building a full merge.
+   */
+  private mergedValue(): unknown {
+    const type = this.merged.type;
+    if (type.single !== null && this.#merging === undefined) {
+      const sources = this.parent.defs.get(this.name);
+      let value: unknown;
+      let def: Def | undefined;
+      if (sources === undefined) {
+        if (this.merged.hasDefault) value = force(this.merged.decl.default);
+        else return this.merging.mergedValue;
+      } else if (sources.length === 1) {
+        const c = sources[0]!;
+        value = force((c.config as Record<string, unknown>)[this.name]);
+        def = { file: c.file, line: c.line, value };
+      } else {
+        return this.merging.mergedValue;
+      }
+      if (typeTag(value) === undefined && type.check(value)) return type.single(value);
+      // Not the simple case after all: merge in full, without reading the definition again.
+      if (def) this.#merging = new Merging(this.loc, type, [def], defaultDefinition(this.merged));
+    }
     return this.merging.mergedValue;
   }
 
@@ -729,6 +741,8 @@ const fullModuleKeys = new Set([
   "freeformType",
 ]);
 
+const shorthandReserved = ["_class", "_file", "key", "disabledModules", "imports", "freeformType"];
+
 /** Nix's `unifyModuleSyntax`: any module form to the canonical one. */
 function unify(
   file: string,
@@ -762,18 +776,14 @@ function unify(
       config: withExtras(m, m.config ?? {}),
     };
   }
-  const config: Record<string, unknown> = {};
-  for (const k of Object.keys(m)) {
-    if (
-      k === "_class" ||
-      k === "_file" ||
-      k === "key" ||
-      k === "disabledModules" ||
-      k === "imports" ||
-      k === "freeformType"
-    )
-      continue;
-    Object.defineProperty(config, k, { ...Object.getOwnPropertyDescriptor(m, k)!, enumerable: true });
+  // A shorthand module is its own config, less the module attributes (copied only when present).
+  let config: Record<string, unknown> = m;
+  if (shorthandReserved.some((k) => k in m)) {
+    config = {};
+    for (const k of Object.keys(m)) {
+      if (shorthandReserved.includes(k)) continue;
+      Object.defineProperty(config, k, { ...Object.getOwnPropertyDescriptor(m, k)!, enumerable: true });
+    }
   }
   return {
     key: modKey,
@@ -924,59 +934,16 @@ function disabledKey(file: string, item: unknown): string {
 export function evalModules(opts: EvalModulesOptions): Evaluation {
   const ctx = new Context(opts);
   const specialArgs = opts.specialArgs ?? {};
-  const guard = (what: "config" | "options", target: Record<string, unknown>): Record<string, any> =>
-    new Proxy(target, {
-      get(t, key) {
-        if (typeof key === "symbol") return Reflect.get(t, key);
-        if (ctx.collecting) throw ctx.eager(what, key);
-        if (what === "config") ctx.ensureConfig();
-        return Reflect.get(t, key);
-      },
-      has(t, key) {
-        if (ctx.collecting) throw ctx.eager(what, key);
-        if (what === "config") ctx.ensureConfig();
-        return Reflect.has(t, key);
-      },
-      ownKeys(t) {
-        if (ctx.collecting) throw ctx.eager(what, "*");
-        if (what === "config") ctx.ensureConfig();
-        return Reflect.ownKeys(t);
-      },
-      getOwnPropertyDescriptor(t, key) {
-        if (ctx.collecting) throw ctx.eager(what, key);
-        if (what === "config") ctx.ensureConfig();
-        return Reflect.getOwnPropertyDescriptor(t, key);
-      },
-    });
-  const config = guard("config", ctx.configTarget);
-  const options = guard("options", ctx.optionsTarget);
-
-  let self!: Evaluation;
-  const extendModules: Evaluation["extendModules"] = (extra) =>
-    evalModules({
-      ...opts,
-      modules: [...opts.modules, ...(extra.modules ?? [])],
-      specialArgs: { ...specialArgs, ...(extra.specialArgs ?? {}) },
-      prefix: extra.prefix ?? opts.prefix ?? [],
-      ...(extra.name !== undefined
-        ? { name: extra.name }
-        : opts.name !== undefined
-          ? { name: opts.name }
-          : {}),
-    });
-
+  const config = lazyAttrs(new GuardedConfig(ctx));
+  const options = lazyAttrs(new GuardedOptions(ctx));
+  const result = new EvaluationResult(ctx, config, options);
   const internalModule = {
     _file: "lib/modules.nix",
     key: "lib/modules.nix",
     options: internalOptions,
     config: {
       _module: {
-        args: {
-          extendModules,
-          get moduleType() {
-            return self.type;
-          },
-        },
+        args: { extendModules: result.extendModules, moduleType: Lazy.of(() => result.type) },
         specialArgs,
       },
     },
@@ -1004,41 +971,102 @@ export function evalModules(opts: EvalModulesOptions): Evaluation {
         .map((m) => ({ file: m.file, line: m.line, options: m.options })),
     ),
   );
-  ctx.root.options(ctx.optionsTarget);
+  return result;
+}
 
-  const checkedConfig: Record<string, any> = {};
-  let resultConfig: Record<string, any> | undefined;
-  const resultView = (): Record<string, any> => {
-    if (resultConfig) return resultConfig;
-    ctx.check();
-    ctx.ensureConfig();
-    for (const k of Object.keys(ctx.configTarget)) {
-      if (k === "_module") continue;
-      Object.defineProperty(checkedConfig, k, { enumerable: true, get: () => ctx.configTarget[k] });
-    }
-    resultConfig = checkedConfig;
-    return resultConfig;
-  };
+/** `config` as modules see it: unreadable while modules are collected, then the root config. */
+class GuardedConfig implements AttrsSource {
+  constructor(readonly ctx: Context) {}
+  names(): readonly string[] {
+    if (this.ctx.collecting) throw this.ctx.eager("config", "*");
+    return this.ctx.configSource().names();
+  }
+  has(name: string): boolean {
+    if (this.ctx.collecting) throw this.ctx.eager("config", name);
+    return this.ctx.configSource().has(name);
+  }
+  value(name: string): unknown {
+    return this.ctx.configSource().value(name);
+  }
+}
 
-  self = {
-    _type: "configuration",
-    get config() {
-      return resultView();
-    },
-    get options() {
-      ctx.check();
-      return options;
-    },
-    get _module() {
-      ctx.check();
-      return config._module;
-    },
-    class: opts.class ?? null,
-    get type(): OptionType {
-      return submoduleWith({ modules: opts.modules, specialArgs, class: opts.class ?? null });
-    },
-    extendModules,
-    modules,
+/** `options` as modules see it: unreadable while modules are collected. */
+class GuardedOptions implements AttrsSource {
+  constructor(readonly ctx: Context) {}
+  names(): readonly string[] {
+    if (this.ctx.collecting) throw this.ctx.eager("options", "*");
+    return this.ctx.root.names();
+  }
+  has(name: string): boolean {
+    if (this.ctx.collecting) throw this.ctx.eager("options", name);
+    return this.ctx.root.has(name);
+  }
+  value(name: string): unknown {
+    return (this.ctx.root.options() as Record<string, unknown>)[name];
+  }
+}
+
+/** The evaluation's `config`: checked for undeclared definitions first, without `_module`. */
+class ResultConfig implements AttrsSource {
+  #names: readonly string[] | undefined;
+  constructor(readonly ctx: Context) {}
+  names(): readonly string[] {
+    return (this.#names ??= this.ctx
+      .configSource()
+      .names()
+      .filter((n) => n !== "_module"));
+  }
+  has(name: string): boolean {
+    return name !== "_module" && this.ctx.configSource().has(name);
+  }
+  value(name: string): unknown {
+    return this.ctx.configSource().value(name);
+  }
+}
+
+class EvaluationResult implements Evaluation {
+  readonly _type = "configuration";
+  #config: Record<string, any> | undefined;
+
+  constructor(
+    readonly ctx: Context,
+    readonly internalConfig: Record<string, any>,
+    readonly internalOptions: Record<string, any>,
+  ) {}
+
+  get config(): Record<string, any> {
+    if (this.#config) return this.#config;
+    this.ctx.check();
+    this.#config = lazyAttrs(new ResultConfig(this.ctx));
+    return this.#config;
+  }
+  get options(): Record<string, any> {
+    this.ctx.check();
+    return this.internalOptions;
+  }
+  get _module(): Record<string, any> {
+    this.ctx.check();
+    return this.internalConfig._module;
+  }
+  get class(): string | null {
+    return this.ctx.opts.class ?? null;
+  }
+  get modules(): readonly NormalModule[] {
+    return this.ctx.modules;
+  }
+  get type(): OptionType {
+    const o = this.ctx.opts;
+    return submoduleWith({ modules: o.modules, specialArgs: o.specialArgs ?? {}, class: o.class ?? null });
+  }
+  readonly extendModules: Evaluation["extendModules"] = (extra) => {
+    const o = this.ctx.opts;
+    const name = extra.name ?? o.name;
+    return evalModules({
+      ...o,
+      modules: [...o.modules, ...(extra.modules ?? [])],
+      specialArgs: { ...(o.specialArgs ?? {}), ...(extra.specialArgs ?? {}) },
+      prefix: extra.prefix ?? o.prefix ?? [],
+      ...(name !== undefined ? { name } : {}),
+    });
   };
-  return self;
 }

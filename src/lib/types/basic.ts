@@ -170,6 +170,7 @@ export const singleLineStr = mkOptionType({
   descriptionClass: "noun",
   check: (v) => isString(v) && singleLine.test(v),
   merge: (loc, defs) => (mergeEqualOption(loc, defs) as string).replace(/\n$/, ""),
+  single: (v) => (v as string).replace(/\n$/, ""),
 });
 
 export function separatedString(sep: string): OptionType {
@@ -179,6 +180,7 @@ export function separatedString(sep: string): OptionType {
     descriptionClass: "noun",
     check: isString,
     merge: (_loc, defs) => defs.map((d) => d.value as string).join(sep),
+    single: (v) => v,
     functor: {
       ...defaultFunctor("separatedString"),
       payload: sep,
@@ -196,6 +198,7 @@ export const attrs = mkOptionType({
   description: "attribute set",
   check: isAttrs,
   merge: (_loc, defs) => Object.assign({}, ...defs.map((d) => d.value)),
+  single: (v) => v,
   emptyValue: { value: {} },
 });
 

@@ -1,7 +1,9 @@
 import { GroveError } from "../../errors.js";
 import { isAttrs, type Merging, mergeDefinitions } from "../definitions.js";
 import { force, Lazy } from "../lazy.js";
+import { ComputedAttrs, lazyAttrs } from "../lazy-attrs.js";
 import { showDefs, showOption } from "../show.js";
+import { typeTag } from "../wrappers.js";
 import {
   type CheckedMerge,
   checkDefsForError,
@@ -28,21 +30,9 @@ function elemFunctor(name: string, elemType: OptionType, make: (e: OptionType) =
   };
 }
 
-/** Defines `key` on `obj` as a memoised getter, so an attribute's value is merged only when read. */
-export function defineLazy(obj: object, key: string, compute: () => unknown): void {
-  let cached: unknown = defineLazy;
-  Object.defineProperty(obj, key, {
-    enumerable: true,
-    configurable: true,
-    get() {
-      if (cached === defineLazy) cached = compute();
-      return cached;
-    },
-  });
-}
-
 export function listOf(elemType: OptionType): OptionType {
   const check = Array.isArray;
+  const single = elemType.single;
   return mkOptionType({
     name: "listOf",
     description: () => `list of ${phrase((c) => c === "noun" || c === "composite", elemType)}`,
@@ -56,8 +46,14 @@ export function listOf(elemType: OptionType): OptionType {
           const def = defs[n]!;
           const list = def.value as unknown[];
           for (let m = 0; m < list.length; m++) {
+            const item = force(list[m]);
+            // A plain element of a scalar type is its own value; anything else is merged in full.
+            if (single !== null && typeTag(item) === undefined && elemType.check(item)) {
+              out.push(single(item));
+              continue;
+            }
             const merging = mergeDefinitions([...loc, `[definition ${n + 1}-entry ${m + 1}]`], elemType, [
-              { file: def.file, line: def.line, value: list[m] },
+              { file: def.file, line: def.line, value: item },
             ]);
             if (merging.isDefined) out.push(merging.mergedValue);
           }
@@ -100,13 +96,16 @@ export interface AttrsWithOptions {
   placeholder?: string;
 }
 
-/** Per attribute name, the definitions of that attribute, each keeping its file. */
-function zipAttrs(defs: readonly Def[]): Map<string, Def[]> {
+/**
+ * Per attribute name, the definitions of that attribute, each keeping its file. Values stay
+ * unread for a lazy set; otherwise they are read now, as Nix must to know the names.
+ */
+function zipAttrs(defs: readonly Def[], lazy: boolean): Map<string, Def[]> {
   const byName = new Map<string, Def[]>();
   for (const def of defs) {
     const value = def.value as Record<string, unknown>;
     for (const k of Object.keys(value)) {
-      const d: Def = { file: def.file, line: def.line, value: Lazy.ref(value, k) };
+      const d: Def = { file: def.file, line: def.line, value: lazy ? Lazy.ref(value, k) : force(value[k]) };
       const list = byName.get(k);
       if (list) list.push(d);
       else byName.set(k, [d]);
@@ -117,6 +116,7 @@ function zipAttrs(defs: readonly Def[]): Map<string, Def[]> {
 
 export function attrsWith(opts: AttrsWithOptions): OptionType {
   const { elemType } = opts;
+  const single = elemType.single;
   const lazy = opts.lazy ?? false;
   const placeholder = opts.placeholder ?? "name";
   const check = isAttrs;
@@ -129,16 +129,32 @@ export function attrsWith(opts: AttrsWithOptions): OptionType {
     checkAndMerge: (loc, defs): CheckedMerge => ({
       headError: checkDefsForError(check, defs),
       value: () => {
-        const out: Record<string, unknown> = {};
-        for (const [name, nameDefs] of zipAttrs(defs)) {
-          const merging = mergeDefinitions([...loc, name], elemType, nameDefs);
-          if (lazy) {
-            defineLazy(out, name, () => lazyAttrValue(merging, elemType));
-          } else if (merging.isDefined) {
-            defineLazy(out, name, () => merging.mergedValue);
+        const names: string[] = [];
+        const values = new Map<string, () => unknown>();
+        for (const [name, nameDefs] of zipAttrs(defs, lazy)) {
+          if (
+            !lazy &&
+            nameDefs.length === 1 &&
+            single !== null &&
+            typeTag(nameDefs[0]!.value) === undefined
+          ) {
+            // One plain definition of a scalar: defined, and its own value once checked.
+            const v = nameDefs[0]!.value;
+            values.set(name, () =>
+              elemType.check(v)
+                ? single(v)
+                : mergeDefinitions([...loc, name], elemType, nameDefs).mergedValue,
+            );
+            names.push(name);
+            continue;
           }
+          const merging = mergeDefinitions([...loc, name], elemType, nameDefs);
+          if (lazy) values.set(name, () => lazyAttrValue(merging, elemType));
+          else if (merging.isDefined) values.set(name, () => merging.mergedValue);
+          else continue;
+          names.push(name);
         }
-        return out;
+        return lazyAttrs(new ComputedAttrs(names, (name) => values.get(name)!()));
       },
     }),
     emptyValue: { value: {} },
@@ -193,6 +209,7 @@ export function nullOr(elemType: OptionType): OptionType {
       );
     },
     emptyValue: { value: null },
+    single: elemType.single && ((v: unknown) => (v === null ? null : elemType.single!(v))),
     getSubOptions: elemType.getSubOptions,
     getSubModules: elemType.getSubModules,
     substSubModules: (m) => nullOr(elemType.substSubModules(m)),
@@ -214,6 +231,7 @@ export function unique(message: string, type: OptionType): OptionType {
       return type.checkAndMerge(loc, defs);
     },
     emptyValue: () => type.emptyValue,
+    single: type.single,
     getSubOptions: type.getSubOptions,
     getSubModules: type.getSubModules,
     substSubModules: (m) => unique(message, type.substSubModules(m)),

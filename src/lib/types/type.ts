@@ -49,6 +49,11 @@ export interface OptionType {
   readonly functor: Functor;
   readonly nestedTypes: Readonly<Record<string, OptionType>>;
   readonly deprecationMessage: string | null;
+  /**
+   * The merge of a single checked definition, when it needs no context (scalars): lets the
+   * module system skip building a merge for the common one-definition case.
+   */
+  readonly single: ((value: unknown) => unknown) | null;
 }
 
 export interface TypeSpec {
@@ -67,6 +72,7 @@ export interface TypeSpec {
   functor?: Functor;
   nestedTypes?: Record<string, OptionType>;
   deprecationMessage?: string | null;
+  single?: ((value: unknown) => unknown) | null;
 }
 
 export function defaultFunctor(name: string, make: ((payload: any) => OptionType) | null = null): Functor {
@@ -119,6 +125,7 @@ export function mkOptionType(spec: TypeSpec): OptionType {
     functor,
     nestedTypes: spec.nestedTypes ?? {},
     deprecationMessage: spec.deprecationMessage ?? null,
+    single: spec.single !== undefined ? spec.single : identityOnOne.has(merge) ? identity : null,
   };
   return type;
 }
@@ -238,3 +245,8 @@ export function phrase(unparenthesize: (c: DescriptionClass) => boolean, t: Opti
 export function getFiles(defs: readonly Def[]): string {
   return showFiles(defs.map((d) => d.file));
 }
+
+const identity = (v: unknown): unknown => v;
+
+/** Merges that return the value of a lone definition unchanged. */
+const identityOnOne = new Set<unknown>([mergeEqualOption, mergeOneOption, mergeDefaultOption]);
