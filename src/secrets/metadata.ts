@@ -83,6 +83,9 @@ export function parseMetadata(raw: unknown, file?: string): Metadata {
   }
   const others: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(raw)) if (!KNOWN.has(k)) others[k] = v;
+  // sops parses the version on every decrypt; a damaged one is a damaged file.
+  if (typeof version !== "string" || !/^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]*)?$/.test(version))
+    throw bad("`sops.version` is missing or not a semantic version.", file);
   const moe = raw.mac_only_encrypted;
   return {
     age,
@@ -90,7 +93,7 @@ export function parseMetadata(raw: unknown, file?: string): Metadata {
     mac,
     rule,
     macOnlyEncrypted: moe === true || (typeof moe === "string" && moe.toLowerCase() === "true"),
-    version: typeof version === "string" ? version : String(version ?? ""),
+    version,
     others,
   };
 }

@@ -27,7 +27,7 @@ export function parseJson(text: string, file?: string): Branch {
     );
   }
   if (!isMap(doc.contents)) throw malformed("json", "the top level is not an object", file);
-  return withJsonNumbers(parseYamlNode(doc, doc.contents, file)) as Branch;
+  return withJsonNumbers(parseYamlNode(doc, doc.contents, text, file)) as Branch;
 }
 
 /** An integer literal that does not fit in int64 is a float, as in SOPS. */

@@ -53,19 +53,26 @@ export function malformed(format: Format, what: string, file?: string, line?: nu
   return new GroveError("SecretMalformed", `Cannot read the ${format} document: ${what}.`, { file, line });
 }
 
-/** Splits the `sops` key off the top level of each document; the metadata comes from the first. */
+/**
+ * Splits the `sops` key off the top level of each document. sops writes the same metadata into every
+ * document and reads the first; copies that differ mean the file was tampered with.
+ */
 export function splitMetadata(docs: readonly Branch[], format: Format, file?: string): EncryptedParts {
+  const found: string[] = [];
   let metadata: Value | undefined;
   const branches = docs.map((doc) => {
     const rest = doc.items.filter((item) => {
       if (item instanceof Comment || item.key !== "sops") return true;
       metadata ??= item.value;
+      found.push(JSON.stringify(toPlain(item.value)));
       return false;
     });
     return new Branch(rest);
   });
   if (metadata === undefined)
     throw malformed(format, "it has no `sops` metadata, so it is not encrypted", file);
+  if (found.some((m) => m !== found[0]))
+    throw malformed(format, "its documents carry different `sops` metadata", file);
   return { branches, metadata: toPlain(metadata) as RawMetadata };
 }
 

@@ -39,9 +39,19 @@ function commentLines(text: string | null | undefined): Comment[] {
     .map((l) => new Comment(l));
 }
 
+/** A trailing comment line that belongs to an enclosing collection, with its column. */
+interface Escaped {
+  readonly column: number;
+  readonly comment: Comment;
+}
+
 class Reader {
+  /** Trailing comments found at the end of a nested collection but indented for an outer one. */
+  private escaped: Escaped[] = [];
+
   constructor(
     private readonly doc: Document.Parsed,
+    private readonly source: string,
     private readonly file: string | undefined,
   ) {}
 
@@ -49,10 +59,47 @@ class Reader {
     return isAlias(node) ? (node as Alias).resolve(this.doc) : node;
   }
 
-  value(raw: unknown): Value {
+  private column(offset: number): number {
+    return offset - (this.source.lastIndexOf("\n", offset - 1) + 1);
+  }
+
+  /**
+   * The comments after a collection's last item. The `yaml` library gives all of them to the
+   * innermost collection; go-yaml (and so sops, which encrypts a comment with its collection's path)
+   * goes by indentation. Re-read the lines: those indented less than this collection's items
+   * belong to an enclosing one and are handed up.
+   */
+  private trailing(node: YAMLMap | YAMLSeq): Comment[] {
+    const own = commentLines(node.comment);
+    if (own.length === 0 || node.flow || !node.range) return own;
+    const column = this.column(node.range[0]);
+    const lines = this.source
+      .slice(node.range[1], node.range[2])
+      .split("\n")
+      .filter((l) => l.trimStart().startsWith("#"));
+    if (lines.length !== own.length) return own;
+    const kept: Comment[] = [];
+    for (const [i, line] of lines.entries()) {
+      const c = line.length - line.trimStart().length;
+      if (c >= column && this.escaped.length === 0) kept.push(own[i]!);
+      else this.escaped.push({ column: c, comment: own[i]! });
+    }
+    return kept;
+  }
+
+  /** Takes the handed-up comments that belong at this collection's level (column `column`). */
+  private adopt(column: number): Comment[] {
+    const mine: Comment[] = [];
+    while (this.escaped[0] !== undefined && this.escaped[0].column >= column)
+      mine.push(this.escaped.shift()!.comment);
+    return mine;
+  }
+
+  /** `headHandled`: the caller already took the node's head comment (list items, as go-yaml does). */
+  value(raw: unknown, headHandled = false): Value {
     const node = this.resolve(raw);
-    if (isMap(node)) return this.map(node);
-    if (isSeq(node)) return this.seq(node);
+    if (isMap(node)) return this.map(node, headHandled);
+    if (isSeq(node)) return this.seq(node, headHandled);
     if (isScalar(node)) return this.scalar(node);
     if (node === null || node === undefined) return null;
     throw malformed("yaml", "it holds a node Grove does not understand", this.file);
@@ -79,8 +126,9 @@ class Reader {
     return typeof k.value === "string" ? k.value : (k.source ?? String(k.value));
   }
 
-  map(node: YAMLMap): Branch {
-    const items: MapItem[] = [...commentLines(node.commentBefore)];
+  map(node: YAMLMap, headHandled = false): Branch {
+    const column = node.range ? this.column(node.range[0]) : 0;
+    const items: MapItem[] = headHandled ? [] : [...commentLines(node.commentBefore)];
     for (const pair of node.items) {
       const key = pair.key as Node | null;
       const value = pair.value as Node | null;
@@ -88,27 +136,36 @@ class Reader {
       const scalarValue = isScalar(value) || isAlias(value);
       if (scalarValue) items.push(...commentLines(value?.commentBefore), ...commentLines(value?.comment));
       items.push({ key: this.key(key), value: this.value(value) });
+      items.push(...this.adopt(column));
     }
-    items.push(...commentLines(node.comment));
+    items.push(...this.trailing(node));
     return new Branch(items);
   }
 
-  private seq(node: YAMLSeq): ListItem[] {
-    const items: ListItem[] = [...commentLines(node.commentBefore)];
+  private seq(node: YAMLSeq, headHandled = false): ListItem[] {
+    const column = node.range ? this.column(node.range[0]) : 0;
+    const items: ListItem[] = headHandled ? [] : [...commentLines(node.commentBefore)];
     for (const raw of node.items) {
       const item = raw as Node | null;
-      if (isScalar(item) || isAlias(item))
-        items.push(...commentLines(item.commentBefore), ...commentLines(item.comment));
-      items.push(this.value(item));
+      // A comment above `- ` belongs to the list, whatever the item is (go-yaml's head comment).
+      items.push(...commentLines(item?.commentBefore));
+      if (isScalar(item) || isAlias(item)) items.push(...commentLines(item.comment));
+      items.push(this.value(item, true));
+      items.push(...this.adopt(column));
     }
-    items.push(...commentLines(node.comment));
+    items.push(...this.trailing(node));
     return items;
+  }
+
+  /** Comments handed up past the top-level map: they end the document. */
+  rest(): Comment[] {
+    return this.escaped.splice(0).map((e) => e.comment);
   }
 }
 
 /** Converts one parsed map node (used by the JSON store, which parses through this library too). */
-export function parseYamlNode(doc: Document.Parsed, node: YAMLMap, file?: string): Branch {
-  return new Reader(doc, file).map(node);
+export function parseYamlNode(doc: Document.Parsed, node: YAMLMap, source: string, file?: string): Branch {
+  return new Reader(doc, source, file).map(node);
 }
 
 /** Parses every `---` document of a YAML text into a branch. */
@@ -126,12 +183,14 @@ export function parseYaml(text: string, file?: string): Branch[] {
         pos?.line,
       );
     }
-    const reader = new Reader(doc, file);
+    const reader = new Reader(doc, text, file);
     const contents = doc.contents;
     let branch: Branch;
     if (contents === null) branch = new Branch();
-    else if (isMap(contents)) branch = reader.map(contents);
-    else throw malformed("yaml", "the top level of a document is not a map", file);
+    else if (isMap(contents)) {
+      branch = reader.map(contents);
+      branch.items.push(...reader.rest());
+    } else throw malformed("yaml", "the top level of a document is not a map", file);
     branch.items.unshift(...commentLines(doc.commentBefore));
     branch.items.push(...commentLines(doc.comment));
     out.push(branch);
