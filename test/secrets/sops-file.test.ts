@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateX25519Identity, identityToRecipient } from "age-encryption";
@@ -7,7 +7,7 @@ import { GroveError } from "../../src/errors.js";
 import { parseMetadata } from "../../src/secrets/metadata.js";
 import { decryptText, emitPlaintext, encryptPlaintext, rewrap, rotate } from "../../src/secrets/sops-file.js";
 import { type Format, storeFor } from "../../src/secrets/stores/index.js";
-import { ageDecrypt, typed, verifyCheck } from "./helpers.js";
+import { ageDecrypt, verifyCheck } from "./helpers.js";
 
 /** Plaintext that must never show up anywhere but where it is asked for. */
 const CANARY = "canary-3f9a1c";
