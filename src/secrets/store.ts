@@ -384,8 +384,11 @@ export class SecretStore {
     return out;
   }
 
-  /** Resolves a bare recipient name: it must name exactly one user, group or machine. */
-  async lookup(name: string): Promise<RecipientRef> {
+  /** Resolves `kind:name`, or a bare name that names exactly one user, group or machine. */
+  async lookup(text: string): Promise<RecipientRef> {
+    const parsed = parseRecipientRef(text);
+    if (typeof parsed !== "string") return parsed;
+    const name = parsed;
     checkName(name, "recipient");
     const kinds: RecipientKind[] = [];
     for (const kind of ["user", "group", "machine"] as const)
