@@ -1,6 +1,7 @@
 /**
- * The repository secret store: users (admins) and machines with age public keys, groups of users,
- * and secrets, each a SOPS binary file encrypted to an explicit set of recipients.
+ * The repository secret store (`sops/` in a fleet): users (admins) and machines with age public
+ * keys, groups of users, and secrets, each a SOPS binary file encrypted to an explicit set of
+ * recipients.
  *
  * ```
  * <root>/users/<name>.json              {"age": "age1…"}
