@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -149,7 +150,8 @@ describe("files Grove writes", () => {
       Buffer.from(d.dataKey.reveal()).toString("hex"),
     ]);
 
-    const random = new Uint8Array(4096).map(() => Math.floor(Math.random() * 256));
+    // Large enough to catch anything that scales badly with one huge value (regexes, string building).
+    const random = new Uint8Array(randomBytes(8 * 1024 * 1024));
     const again = await write("binary", "bin", random);
     const back = await decryptText(again.text, "binary", { identities: [identity] });
     expect(Buffer.from(emitPlaintext(back).reveal()).equals(Buffer.from(random))).toBe(true);
