@@ -274,7 +274,7 @@ describe("bad files and wrong keys", () => {
   it("swapping two encrypted values fails on the path (AAD) check, naming the key path", async () => {
     const pw = /password: (ENC\[[^\n]+\])/.exec(text)![1]!;
     const host = /host: (ENC\[[^\n]+\])/.exec(text)![1]!;
-    const swapped = text.replace(pw, "PW").replace(host, pw).replace("PW", host);
+    const swapped = text.replace(pw, "\u0000").replace(host, pw).replace("\u0000", host);
     const err = await failure(swapped);
     expect(err.code).toBe("SecretTampered");
     expect(err.path).toEqual(["password"]);
