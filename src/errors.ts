@@ -74,6 +74,54 @@ export const catalogue = {
     title: "Value cannot be represented",
     hint: "Use plain data: strings, numbers, booleans, lists, objects, package references.",
   },
+  SecretMalformed: {
+    title: "Not a readable SOPS file",
+    hint: "The file is truncated, malformed, or not in the format its extension says. Pass `--input-type yaml|json|dotenv|ini|binary` if the extension is misleading, or restore the file from version control.",
+  },
+  SecretTampered: {
+    title: "Encrypted value failed authentication",
+    hint: "The value, its IV or tag, or its key path was changed after encryption (or the file was encrypted with another data key). Restore the file from version control; never edit `ENC[…]` values by hand.",
+  },
+  SecretMacMismatch: {
+    title: "The file's MAC does not match its values",
+    hint: "A value (encrypted or not) or `lastmodified` was changed outside sops/Grove. Restore the file from version control, or re-create the value with `grove secrets set`.",
+  },
+  SecretNoIdentity: {
+    title: "No age identity found",
+    hint: "Run `grove secrets init` to create one, or point `SOPS_AGE_KEY_FILE` at an age keys file, or put an identity in `SOPS_AGE_KEY`.",
+  },
+  SecretNoMatchingKey: {
+    title: "None of your age identities can open this file",
+    hint: "Ask someone who can read it to grant you access (`grove secrets grant <secret> user:<you>`), or check that `SOPS_AGE_KEY_FILE` points at the right keys file.",
+  },
+  SecretUnsupported: {
+    title: "SOPS feature not supported by Grove",
+    hint: "Grove reads and writes age recipients only; use the real `sops` for PGP/KMS-only files or Shamir key groups.",
+  },
+  SecretBadKey: {
+    title: "Not a usable key",
+    hint: "Use an age recipient (`age1…`), an age identity (`AGE-SECRET-KEY-1…`), or an unencrypted OpenSSH ed25519 key.",
+  },
+  SecretBadName: {
+    title: "Invalid name",
+    hint: "Names start with a letter or digit and contain only letters, digits, `.`, `_` and `-`.",
+  },
+  SecretNotFound: {
+    title: "Not in the secret store",
+    hint: "Run `grove secrets list` (or `users list`, `machines list`, `groups list`) to see what exists.",
+  },
+  SecretExists: {
+    title: "Already in the secret store",
+    hint: "Remove it first, or pick another name.",
+  },
+  SecretNoRecipients: {
+    title: "Secret would have no recipients",
+    hint: "Grant at least one user, group or machine: `--user NAME`, `--group NAME` or `--machine NAME` (or register yourself with `grove secrets users add`).",
+  },
+  SecretEditorFailed: {
+    title: "Editor failed",
+    hint: "Set `$EDITOR` (or `$VISUAL`) to an editor that exits with status 0 after saving; the secret was left unchanged.",
+  },
   Usage: {
     title: "Wrong command usage",
     hint: "Run `grove --help` or `grove <command> --help`.",

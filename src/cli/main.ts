@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { readFileSync } from "node:fs";
-import { defineCommand, runMain } from "citty";
+import { defineCommand } from "citty";
+import { runCli } from "./render-error.js";
+import { secretsCommand } from "./secrets.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
   version: string;
@@ -9,7 +11,9 @@ const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.ur
 
 const main = defineCommand({
   meta: { name: "grove", version: pkg.version, description: pkg.description },
-  subCommands: {},
+  subCommands: {
+    secrets: secretsCommand,
+  },
 });
 
-await runMain(main);
+await runCli(main, process.argv.slice(2));
