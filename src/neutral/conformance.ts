@@ -25,7 +25,7 @@ export interface Case {
 }
 
 /** Grove's error codes as the error kinds Nix's messages are classified into. */
-export const errorKinds: Record<ErrorCode, string> = {
+export const errorKinds: Partial<Record<ErrorCode, string>> = {
   EagerConfigRead: "infinite-recursion",
   InfiniteRecursion: "infinite-recursion",
   UndefinedOption: "undefined-option",
@@ -43,7 +43,6 @@ export const errorKinds: Record<ErrorCode, string> = {
   AssertionFailed: "assertion",
   DefinitionThrew: "throw",
   BadValue: "type",
-  Usage: "usage",
 };
 
 export type Outcome = { value: unknown } | { error: string; message: string };
