@@ -95,8 +95,8 @@ export function unifiedDiff(before: string, after: string, labelBefore: string, 
     for (const e of hunk) out += `${e.kind}${e.line}\n`;
     k = end;
   }
-  if (!before.endsWith("\n") || !after.endsWith("\n"))
-    out += "\\ (the last line has no newline at the end)\n";
+  const unterminated = (t: string) => t !== "" && !t.endsWith("\n");
+  if (unterminated(before) || unterminated(after)) out += "\\ (a last line has no newline at the end)\n";
   return out;
 }
 

@@ -43,6 +43,8 @@ export function sandbox(): Sandbox {
   mkdirSync(home);
   mkdirSync(repo);
   const stateDir = join(home, ".local/state/grove/home");
+  // Made up front so that snapshots of the home, which leave the state folder out, compare equal.
+  mkdirSync(stateDir, { recursive: true });
   const logs: LogEvent[] = [];
   const write = (path: string, content: string, mode?: number) => {
     mkdirSync(dirname(path), { recursive: true });
