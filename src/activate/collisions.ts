@@ -218,11 +218,14 @@ export function planLinks(input: PlanInput): LinkPlan {
     } else if (st.isFile()) {
       const old = oldLeaves.get(rel);
       const onDisk = hashFile(path);
+      // A copy is up to date when both its content and its execute bit are as wanted.
+      const upToDate =
+        want.op === "copy" && want.hash === onDisk && ((st.mode & 0o100) !== 0) === want.executable;
       if (old?.mode === "copy" && onDisk === old.hash) {
-        if (want.op !== "copy" || want.hash !== onDisk) plan.link.push(stash(path), want);
+        if (!upToDate) plan.link.push(stash(path), want);
       } else if (onDisk === leaf.hash) {
         // Same content as the generation: adopt it rather than call it a collision.
-        if (want.op === "link") plan.link.push(stash(path), want);
+        if (!upToDate) plan.link.push(stash(path), want);
         plan.notes.push(`Adopted ${rel}: it already had the configured content.`);
       } else if (old?.mode === "copy") {
         if (force) plan.link.push(stash(path), want);
