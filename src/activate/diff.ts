@@ -4,8 +4,9 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { GroveError } from "../errors.js";
 import { type Leaf, leavesOf } from "./generation.js";
-import { currentNumber, readGeneration } from "./state.js";
+import { currentNumber, listGenerations, readGeneration } from "./state.js";
 
 /** Above this many line pairs the diff says only that the files differ, to stay fast. */
 const maxCells = 4_000_000;
@@ -141,7 +142,7 @@ function describe(leaf: Leaf): string {
 }
 
 /**
- * Compares generation `from` with `to` (default: the one before the live one, and the live one).
+ * Compares generation `from` with `to` (default: the live one, and the generation numbered before it).
  *
  * @example
  * for (const c of diffGenerations(stateDir, 3, 4).changes) console.log(c.change, c.target);
@@ -149,7 +150,12 @@ function describe(leaf: Leaf): string {
 export function diffGenerations(stateDir: string, from?: number, to?: number): GenerationDiff {
   const live = currentNumber(stateDir);
   const b = to ?? live ?? 0;
-  const a = from ?? b - 1;
+  const a = from ?? Math.max(0, ...listGenerations(stateDir).map((g) => (g.number < b ? g.number : 0)));
+  if (a < 1) {
+    throw new GroveError("HomeGenerationMissing", `There is no generation before ${b} to compare it with.`, {
+      file: stateDir,
+    });
+  }
   const ga = readGeneration(stateDir, a);
   const gb = readGeneration(stateDir, b);
   const fa = fileLeaves(leavesOf(ga.manifest));

@@ -262,7 +262,11 @@ export function loadHomeSpec(path: string): LoadedSpec {
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
-    throw new GroveError("HomeSpecInvalid", `Cannot read the home spec \`${path}\`.`, { file, cause: e });
+    throw new GroveError("HomeSpecInvalid", `Cannot read the home spec \`${path}\`.`, {
+      file,
+      cause: e,
+      hint: "Check the path given to `--spec`.",
+    });
   }
   let raw: Json;
   try {

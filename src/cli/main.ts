@@ -9,7 +9,9 @@ const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.ur
 
 const main = defineCommand({
   meta: { name: "grove", version: pkg.version, description: pkg.description },
-  subCommands: {},
+  subCommands: {
+    home: () => import("./home.js").then((m) => m.default),
+  },
 });
 
 await runMain(main);
