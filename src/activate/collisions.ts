@@ -2,7 +2,7 @@
  * Planning a switch against the disk: which links to remove, which to make, what is in the way. Only
  * reads; the result is the list of ops the journal will hold, or the collisions that stop the switch.
  */
-import { lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { lstatSync, readdirSync, readFileSync, readlinkSync, type Stats } from "node:fs";
 import { join } from "node:path";
 import { unifiedDiff } from "./diff.js";
 import { type Leaf, leavesOf, type Manifest, sha256 } from "./generation.js";
@@ -78,6 +78,21 @@ function lstat(path: string) {
   return lstatSync(path, { throwIfNoEntry: false });
 }
 
+/**
+ * What is at a path. Tries `readlink` first: in a home that is up to date nearly every target is a
+ * link, and one system call per target is what keeps a no-op switch fast.
+ */
+function probe(path: string): { text: string } | { stat: Stats } | undefined {
+  try {
+    return { text: readlinkSync(path) };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    if (code !== "EINVAL") throw e;
+    return { stat: lstatSync(path) };
+  }
+}
+
 function hashFile(path: string): string {
   return sha256(readFileSync(path));
 }
@@ -108,25 +123,25 @@ export function planLinks(input: PlanInput): LinkPlan {
   let stashes = 0;
   const stash = (path: string): Op => ({ op: "stash", path, stash: join(txn, String(stashes++)) });
 
+  const inHome = (rel: string) => (home === "/" ? `/${rel}` : `${home}/${rel}`);
   for (const rel of newLeaves.keys()) {
-    const parts = rel.split("/");
-    for (let i = 1; i < parts.length; i++) plan.keep.add(join(home, ...parts.slice(0, i)));
+    for (let i = rel.indexOf("/"); i !== -1; i = rel.indexOf("/", i + 1))
+      plan.keep.add(inHome(rel.slice(0, i)));
   }
 
   // Targets that left the configuration: removed only while they are still Grove's.
   const leaving = new Set<string>();
   for (const [rel, old] of oldLeaves) {
     if (newLeaves.has(rel)) continue;
-    const path = join(home, rel);
-    const st = lstat(path);
-    if (st === undefined) continue;
-    if (st.isSymbolicLink()) {
-      const text = readlinkSync(path);
-      if (isGroveLink(stateDir, text)) {
-        plan.cleanup.push({ op: "unlink", path, text });
+    const path = inHome(rel);
+    const found = probe(path);
+    if (found === undefined) continue;
+    if ("text" in found) {
+      if (isGroveLink(stateDir, found.text)) {
+        plan.cleanup.push({ op: "unlink", path, text: found.text });
         leaving.add(rel);
       } else plan.notes.push(`Left ${rel} alone: it no longer links into Grove's store.`);
-    } else if (st.isFile() && old.mode === "copy" && hashFile(path) === old.hash) {
+    } else if (found.stat.isFile() && old.mode === "copy" && hashFile(path) === old.hash) {
       plan.cleanup.push(stash(path));
       leaving.add(rel);
     } else {
@@ -154,14 +169,13 @@ export function planLinks(input: PlanInput): LinkPlan {
     plan.collisions.push({ target, reason, detail });
 
   for (const [rel, leaf] of newLeaves) {
-    const parts = rel.split("/");
     let missing = false;
     let blocked = false;
-    for (let i = 1; i < parts.length && !blocked; i++) {
-      const aRel = parts.slice(0, i).join("/");
-      const aPath = join(home, aRel);
+    for (let i = rel.indexOf("/"); i !== -1 && !blocked; i = rel.indexOf("/", i + 1)) {
+      const aRel = rel.slice(0, i);
       let state = ancestors.get(aRel);
       if (state === undefined) {
+        const aPath = inHome(aRel);
         const st = missing ? undefined : lstat(aPath);
         if (st === undefined) state = "absent";
         else if (st.isDirectory()) state = "dir";
@@ -180,7 +194,7 @@ export function planLinks(input: PlanInput): LinkPlan {
     }
     if (blocked) continue;
 
-    const path = join(home, rel);
+    const path = inHome(rel);
     const want: Op =
       leaf.mode === "link"
         ? { op: "link", path, text: linkText(stateDir, rel) }
@@ -207,15 +221,16 @@ export function planLinks(input: PlanInput): LinkPlan {
       plan.link.push({ op: "backup", path, backup }, want);
     };
 
-    const st = missing ? undefined : lstat(path);
-    if (st === undefined) {
+    const found = missing ? undefined : probe(path);
+    if (found === undefined) {
       plan.link.push(want);
-    } else if (st.isSymbolicLink()) {
-      const text = readlinkSync(path);
+    } else if ("text" in found) {
+      const text = found.text;
       if (!isGroveLink(stateDir, text)) foreign("symlink", `it links to ${text}`);
       else if (want.op === "copy" || text !== linkText(stateDir, rel))
         plan.link.push({ op: "unlink", path, text }, want);
-    } else if (st.isFile()) {
+    } else if (found.stat.isFile()) {
+      const st = found.stat;
       const old = oldLeaves.get(rel);
       const onDisk = hashFile(path);
       // A copy is up to date when both its content and its execute bit are as wanted.
@@ -240,7 +255,7 @@ export function planLinks(input: PlanInput): LinkPlan {
           plan.kept.add(rel);
         } else foreign("editedCopy");
       } else foreign("file");
-    } else if (st.isDirectory()) {
+    } else if (found.stat.isDirectory()) {
       if (emptiedByCleanup(path, rel)) plan.link.push(want);
       else foreign("directory", force ? "force never replaces a folder" : "");
     } else foreign("special");

@@ -39,7 +39,8 @@ export function layoutOf(stateDir: string): StateLayout {
 
 /** The text of the link Grove puts at `<home>/<rel>`. */
 export function linkText(stateDir: string, rel: string): string {
-  return join(stateDir, "current", "home", rel);
+  // Plain concatenation: called once per target on every switch, and both parts are already clean.
+  return `${stateDir}${sep}current${sep}home${sep}${rel}`;
 }
 
 /** Whether a link's text points into Grove's state folder — the ownership mark. */
