@@ -104,6 +104,7 @@ export interface Leaf {
   hash: string | null;
 }
 
+/** The SHA-256 of some bytes, in hex: the content hash used throughout the manifest. */
 export function sha256(data: Uint8Array | string): string {
   return createHash("sha256").update(data).digest("hex");
 }

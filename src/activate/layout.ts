@@ -24,6 +24,12 @@ export interface StateLayout {
   secrets: string;
 }
 
+/**
+ * The paths of a state folder.
+ *
+ * @example
+ * layoutOf("/home/alice/.local/state/grove/home").current // ".../grove/home/current"
+ */
 export function layoutOf(stateDir: string): StateLayout {
   return {
     dir: stateDir,

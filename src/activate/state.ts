@@ -85,7 +85,12 @@ export function currentNumber(stateDir: string): number | null {
   return n;
 }
 
-/** A generation's record and manifest; `HomeGenerationMissing` if it does not exist. */
+/**
+ * A generation's record and manifest; `HomeGenerationMissing` if it does not exist.
+ *
+ * @example
+ * const { info, manifest } = readGeneration(stateDir, 3);
+ */
 export function readGeneration(stateDir: string, n: number): { info: GenerationInfo; manifest: Manifest } {
   const r = readRecord(stateDir, n);
   if (r === undefined) {
@@ -142,6 +147,7 @@ export function createRecord(stateDir: string, n: number, hash: string, created:
   renameSync(tmp, join(layout.generations, String(n)));
 }
 
+/** Forgets generation `n` (its store folder stays until expiry collects it). */
 export function removeRecord(stateDir: string, n: number): void {
   rmSync(join(layoutOf(stateDir).generations, String(n)), { recursive: true, force: true });
 }
