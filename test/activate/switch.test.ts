@@ -8,6 +8,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
+import { execa } from "execa";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { buildGeneration, listGenerations, rollback, switchGeneration } from "../../src/activate/index.js";
 import { exists, isLink, read, type Sandbox, sandbox, snapshot } from "./helpers.js";
@@ -251,5 +252,22 @@ describe("mutable files", () => {
     await s.switchTo({ files: { ".m": { text: "m", mutable: true } } });
     await s.switchTo({ files: {} });
     expect(exists(join(s.home, ".m"))).toBe(false);
+  });
+});
+
+describe("lock", () => {
+  it("refuses while another live process holds it, and takes over a dead one's", async () => {
+    const lock = join(s.stateDir, "lock");
+    writeFileSync(lock, String(process.pid));
+    await expect(s.switchTo({ files: { ".a": { text: "a" } } })).rejects.toMatchObject({
+      code: "HomeLocked",
+    });
+    expect(exists(join(s.home, ".a"))).toBe(false);
+    const gone = execa("true");
+    await gone;
+    writeFileSync(lock, String(gone.pid));
+    await s.switchTo({ files: { ".a": { text: "a" } } });
+    expect(read(join(s.home, ".a"))).toBe("a");
+    expect(exists(lock)).toBe(false);
   });
 });
