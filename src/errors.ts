@@ -122,6 +122,58 @@ export const catalogue = {
     title: "Editor failed",
     hint: "Set `$EDITOR` (or `$VISUAL`) to an editor that exits with status 0 after saving; the secret was left unchanged.",
   },
+  HomeSpecInvalid: {
+    title: "Invalid home specification",
+    hint: "Fix the field named above; `docs/activation.md` describes every field of a home specification.",
+  },
+  HomeTargetInvalid: {
+    title: "Home target outside the home directory",
+    hint: "Targets are paths relative to the home directory (`.config/app/config.toml`); remove `..` segments and absolute paths outside the home.",
+  },
+  HomeTargetConflict: {
+    title: "Two entries claim the same target",
+    hint: "Keep one of the entries, or give one of them another target. A file can only sit inside a folder entry that is `recursive`.",
+  },
+  HomeSourceMissing: {
+    title: "Source not found",
+    hint: "Check the path: sources are relative to the fleet repository root. A `file` source must be a file and a `folder` source a directory.",
+  },
+  HomeTemplateValue: {
+    title: "Template placeholder has no value",
+    hint: "Add the missing name to the entry's `values`, or remove the `{{ name }}` placeholder from the template.",
+  },
+  HomeCollision: {
+    title: "Existing files would be clobbered",
+    hint: "Move or delete each file listed, set a backup extension (`--backup-ext bak`) to move them aside, or mark an entry `force: true` to replace it. Nothing was changed.",
+  },
+  HomeStepCycle: {
+    title: "Activation steps form a cycle",
+    hint: "Remove one of the `before`/`after` edges listed so the steps can be ordered.",
+  },
+  HomeStepFailed: {
+    title: "Activation step failed",
+    hint: "Fix the command shown (its output is above) and switch again. The previous generation is still live and the home is as it was.",
+  },
+  HomeSecretFailed: {
+    title: "Secret could not be provided",
+    hint: "Check that the secret exists and can be decrypted on this machine; the previous generation is still live.",
+  },
+  HomeGenerationMissing: {
+    title: "No such home generation",
+    hint: "Run `grove home generations` to list the generations that exist.",
+  },
+  HomeLocked: {
+    title: "Another activation is running",
+    hint: "Wait for it to finish. If no Grove process is running, delete the lock file named above.",
+  },
+  HomeStateCorrupt: {
+    title: "Home state folder is damaged",
+    hint: "A file under the state folder was changed by hand or truncated; restore it, or move the state folder aside and switch again.",
+  },
+  HomeUserMismatch: {
+    title: "Home belongs to another user",
+    hint: "Run as the configured user, or pass `--home DIR` to activate into another directory.",
+  },
   Usage: {
     title: "Wrong command usage",
     hint: "Run `grove --help` or `grove <command> --help`.",

@@ -13,6 +13,7 @@ const main = defineCommand({
   meta: { name: "grove", version: pkg.version, description: pkg.description },
   subCommands: {
     secrets: secretsCommand,
+    home: () => import("./home.js").then((m) => m.default),
   },
 });
 
