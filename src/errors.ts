@@ -174,6 +174,42 @@ export const catalogue = {
     title: "Home belongs to another user",
     hint: "Run as the configured user, or pass `--home DIR` to activate into another directory.",
   },
+  FleetNotFound: {
+    title: "No fleet here",
+    hint: "Run the command inside a fleet (a folder with `modules/`), pass `--dir DIR`, or create one with `grove init`.",
+  },
+  ModuleLoadFailed: {
+    title: "A fleet file failed to load",
+    hint: "Fix the error above in that file (the message gives its line).",
+  },
+  NotAModule: {
+    title: "A fleet file does not export a module",
+    hint: 'Export a module as the default: `export default aspect("name", { … })`, an object `{ options, config }`, or a function of `{ config, lib }` returning one.',
+  },
+  UnknownAspect: {
+    title: "Unknown aspect",
+    hint: 'Check the name, or define the aspect with `aspect("name", { … })`.',
+  },
+  AspectCycle: {
+    title: "Aspects include each other",
+    hint: "Remove one of the `includes` so that no aspect includes itself through others.",
+  },
+  ImportCycle: {
+    title: "Modules import each other",
+    hint: "Remove one of the imports, or give the modules a `key` so each is applied once.",
+  },
+  UnknownMachine: {
+    title: "Unknown machine",
+    hint: "Check the name against `grove eval` (which lists every machine).",
+  },
+  UnknownUser: {
+    title: "Unknown user",
+    hint: 'Declare the user with `user("name", { … })`, or fix the name.',
+  },
+  UnknownHome: {
+    title: "Unknown home",
+    hint: 'A home is `user@machine` for a user of a machine, or a standalone `home("user@host", { … })`.',
+  },
   Usage: {
     title: "Wrong command usage",
     hint: "Run `grove --help` or `grove <command> --help`.",

@@ -1,1 +1,19 @@
+/**
+ * Grove's public API, what fleet files import as `"grove"`: the helpers that define aspects,
+ * machines, users and homes, and the module system (`lib`, `types`, `mkIf`…).
+ */
+
+export { PackageRef, packageSet } from "./classes/index.js";
 export { catalogue, type ErrorCode, GroveError } from "./errors.js";
+export * from "./lib/index.js";
+export type {
+  AspectSpec,
+  ClassModule,
+  HomeSpec,
+  MachineInfo,
+  MachineSpec,
+  ModuleArgs,
+  UserInfo,
+  UserSpec,
+} from "./project/index.js";
+export { aspect, defineModule, home, machine, user } from "./project/index.js";

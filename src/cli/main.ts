@@ -14,6 +14,7 @@ const main = defineCommand({
   subCommands: {
     secrets: secretsCommand,
     home: () => import("./home.js").then((m) => m.default),
+    eval: () => import("./eval.js").then((m) => m.evalCommand),
   },
 });
 

@@ -60,10 +60,12 @@ export const lib = {
 export type Lib = typeof lib;
 export { type Assertion, checkAssertions } from "./assertions.js";
 export { deepForce, force, Lazy, lazy } from "./lazy.js";
+export { type AttrsSource, ComputedAttrs, lazyAttrs } from "./lazy-attrs.js";
 export {
   type EvalModulesOptions,
   type Evaluation,
   evalModules,
+  type ModuleLocation,
   moduleLocation,
   type NormalModule,
   OptionNode,

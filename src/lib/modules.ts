@@ -48,6 +48,13 @@ export interface EvalModulesOptions {
   prefix?: readonly string[];
   /** The `name` argument of a submodule, known before its modules are collected. */
   name?: string;
+  /**
+   * Grove's extension for class evaluations: definitions no option declares pass through,
+   * merged with this type (an element type, per attribute) when read — not merged all at once
+   * at the first read of `config` as a `freeformType` is, so a definition may be computed from
+   * `config` without a cycle.
+   */
+  passthrough?: OptionType;
 }
 
 /** What `evalModules` returns. */
@@ -160,11 +167,14 @@ class Context {
           line: d.line,
           value: setAttrByPath(d.prefix, d.value),
         }));
-        if (defs.length > 0)
+        if (defs.length > 0) {
           source = new FreeformConfig(
             this.root,
             force(freeformType.merge(this.prefix, defs)) as Record<string, unknown>,
           );
+        }
+      } else if (this.opts.passthrough) {
+        source = new FreeformView(this.root, [], new FreeValues(this, this.opts.passthrough));
       }
       this.#configSource = source;
       this.#configState = 2;
@@ -177,7 +187,7 @@ class Context {
 
   /** Nix's `checkUnmatched`: a definition that no option matches is an error (unless freeform or unchecked). */
   check(): void {
-    if (this.#checked) return;
+    if (this.#checked || this.opts.passthrough) return;
     const moduleNs = this.root.child("_module") as Namespace;
     if (moduleNs.optionNode("check").value === true && moduleNs.optionNode("freeformType").value === null) {
       const found: Unmatched[] = [];
@@ -441,6 +451,92 @@ class FreeformConfig implements AttrsSource {
             ? lazyAttrs(new FreeformConfig(c, sub))
             : c.config();
     }
+    this.#values.set(name, v);
+    return v;
+  }
+}
+
+/**
+ * Pass-through values, merged one top-level name at a time: a definition under one name is read
+ * only when that name (or something below it) is.
+ */
+class FreeValues {
+  readonly #byKey = new Map<string, unknown>();
+
+  constructor(
+    readonly ctx: Context,
+    readonly elemType: OptionType,
+  ) {}
+
+  /** The merged freeform value of top-level `key`, or undefined when nothing free is under it. */
+  at(key: string): unknown {
+    if (this.#byKey.has(key)) return this.#byKey.get(key);
+    const root = this.ctx.root;
+    const defs: Def[] = [];
+    const child = root.child(key);
+    if (child instanceof Namespace) {
+      const found: Unmatched[] = [];
+      child.unmatched(found, [], false);
+      for (const d of found)
+        defs.push({ file: d.file, line: d.line, value: setAttrByPath(d.prefix, d.value) });
+    } else if (child === undefined) {
+      for (const c of root.defs.get(key) ?? []) {
+        defs.push({ file: c.file, line: c.line, value: Lazy.ref(c.config as object, key) });
+      }
+    }
+    let value: unknown;
+    if (defs.length > 0) {
+      const merging = mergeDefinitions([...this.ctx.prefix, key], this.elemType, defs);
+      if (merging.isDefined) value = merging.mergedValue;
+    }
+    this.#byKey.set(key, value);
+    return value;
+  }
+}
+
+/** A namespace's config with the freeform values beside its declared options. */
+class FreeformView implements AttrsSource {
+  #names: readonly string[] | undefined;
+  readonly #values = new Map<string, unknown>();
+
+  constructor(
+    readonly ns: Namespace,
+    readonly rel: readonly string[],
+    readonly free: FreeValues,
+  ) {}
+
+  /** The merged free value at `name` below this namespace, or undefined when nothing is there. */
+  private freeAt(name: string): unknown {
+    const path = [...this.rel, name];
+    let v = this.free.at(path[0]!);
+    for (const p of path.slice(1)) {
+      v = force(v);
+      if (v === undefined || v === null || typeof v !== "object" || !(p in v)) return undefined;
+      v = (v as Record<string, unknown>)[p];
+    }
+    return v;
+  }
+
+  /** Undeclared names with a value here (reading this level's definitions). */
+  private freeNames(): string[] {
+    return [...this.ns.defs.keys()].filter((k) => !this.ns.has(k) && this.freeAt(k) !== undefined);
+  }
+
+  names(): readonly string[] {
+    return (this.#names ??= [...this.ns.names(), ...this.freeNames()]);
+  }
+
+  has(name: string): boolean {
+    return this.ns.has(name) || (this.ns.defs.has(name) && this.freeAt(name) !== undefined);
+  }
+
+  value(name: string): unknown {
+    if (this.#values.has(name)) return this.#values.get(name);
+    let v: unknown;
+    const c = this.ns.child(name);
+    if (c instanceof OptionNode) v = c.value;
+    else if (c instanceof Namespace) v = lazyAttrs(new FreeformView(c, [...this.rel, name], this.free));
+    else v = this.freeAt(name);
     this.#values.set(name, v);
     return v;
   }
@@ -824,10 +920,16 @@ function collectModules(
   const cls = ctx.opts.class ?? null;
   const disabled: { file: string; items: readonly unknown[] }[] = [];
 
-  const load = (parentFile: string, parentKey: string, n: number, raw: unknown): NormalModule => {
+  const load = (
+    parentFile: string,
+    parentLine: number | undefined,
+    parentKey: string,
+    n: number,
+    raw: unknown,
+  ): NormalModule => {
     const fallbackKey = `${parentKey}:anon-${n}`;
     let m = force(raw);
-    let line: number | undefined;
+    let line: number | undefined = parentLine;
     if (typeof m === "function") {
       const loc = (m as { [moduleLocation]?: ModuleLocation })[moduleLocation];
       const prev = ctx.loading;
@@ -840,7 +942,7 @@ function collectModules(
       if (loc && isAttrs(m) && !(m as Record<symbol, unknown>)[moduleLocation]) {
         return unify(loc.file, fallbackKey, m as Record<string, unknown>, loc.line);
       }
-      line = loc?.line;
+      line = loc?.line ?? parentLine;
     }
     if (Array.isArray(m)) {
       throw new GroveError(
@@ -870,9 +972,14 @@ function collectModules(
     return unify(parentFile, fallbackKey, m as Record<string, unknown>, line);
   };
 
-  const structure = (parentFile: string, parentKey: string, modules: readonly unknown[]): Structured[] =>
+  const structure = (
+    parentFile: string,
+    parentLine: number | undefined,
+    parentKey: string,
+    modules: readonly unknown[],
+  ): Structured[] =>
     modules.map((raw, i) => {
-      const module = load(parentFile, parentKey, i + 1, raw);
+      const module = load(parentFile, parentLine, parentKey, i + 1, raw);
       if (cls !== null && module.class !== null && module.class !== cls) {
         throw new GroveError(
           "ClassMismatch",
@@ -892,10 +999,10 @@ function collectModules(
           file: module.file,
         });
       }
-      return { key: module.key, module, children: structure(module.file, module.key, imports) };
+      return { key: module.key, module, children: structure(module.file, module.line, module.key, imports) };
     });
 
-  const top = structure(unknownFile, "", initial);
+  const top = structure(unknownFile, undefined, "", initial);
   const disabledKeys = new Set<string>();
   for (const { file, items } of disabled) {
     for (const item of items) disabledKeys.add(disabledKey(file, force(item)));

@@ -1,6 +1,6 @@
 import { GroveError } from "../../errors.js";
 import { isAttrs } from "../definitions.js";
-import { type Evaluation, evalModules } from "../modules.js";
+import { type Evaluation, evalModules, moduleLocation } from "../modules.js";
 import { showOption } from "../show.js";
 import { mkOptionDefault } from "../wrappers.js";
 import {
@@ -150,7 +150,12 @@ export function deferredModuleWith(attrs: { staticModules?: readonly AnyModule[]
     merge: (loc, defs) => ({
       imports: [
         ...staticModules,
-        ...defs.map((d) => ({ _file: `${d.file}, via option ${showOption(loc)}`, imports: [d.value] })),
+        ...defs.map((d) => ({
+          _file: `${d.file}, via option ${showOption(loc)}`,
+          // Keeps the line of the definition for the module's own definitions.
+          ...(d.line !== undefined ? { [moduleLocation]: { file: d.file, line: d.line } } : {}),
+          imports: [d.value],
+        })),
       ],
     }),
     getSubOptions: sub.getSubOptions,

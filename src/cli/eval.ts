@@ -1,0 +1,59 @@
+/** `grove eval [machine|user@host] [option.path] [--json]`: the evaluated configuration. */
+import { defineCommand } from "citty";
+import { GroveError } from "../errors.js";
+import { checkAssertions, deepForce, type Evaluation } from "../lib/index.js";
+import type { Project } from "../project/index.js";
+import { dirArg, openProject } from "./fleet.js";
+
+/** The evaluation a target names: a machine, or a home `user@host`. */
+export function targetEvaluation(project: Project, target: string): Evaluation {
+  return target.includes("@") ? project.home(target) : project.machine(target);
+}
+
+/** Reads `a.b.c` from a configuration, naming the first missing segment. */
+export function selectPath(config: unknown, dotted: string, target: string): unknown {
+  let cur = config;
+  const seen: string[] = [];
+  for (const segment of dotted.split(".").filter((s) => s !== "")) {
+    seen.push(segment);
+    if (cur === null || typeof cur !== "object" || !(segment in (cur as object))) {
+      throw new GroveError("UndefinedOption", `\`${seen.join(".")}' is not set in ${target}.`, {
+        path: seen,
+        hint: "Check the option path; `grove options <class>` lists the declared options.",
+      });
+    }
+    cur = (cur as Record<string, unknown>)[segment];
+  }
+  return cur;
+}
+
+/** A configuration as plain data, after its assertions; warnings go to stderr. */
+function checked(evaluation: Evaluation): unknown {
+  const config = evaluation.config;
+  for (const w of checkAssertions(config as never)) process.stderr.write(`warning: ${w}\n`);
+  return deepForce(config);
+}
+
+export const evalCommand = defineCommand({
+  meta: { name: "eval", description: "Print the evaluated configuration of the fleet, a machine or a home" },
+  args: {
+    target: { type: "positional", required: false, description: "A machine name or a home `user@host`" },
+    path: { type: "positional", required: false, description: "An option path, e.g. networking.hostName" },
+    json: { type: "boolean", description: "Print JSON" },
+    ...dirArg,
+  },
+  async run({ args }) {
+    const { project } = await openProject(args.dir);
+    let value: unknown;
+    if (args.target === undefined) {
+      value = {
+        machines: Object.fromEntries(project.machineNames().map((m) => [m, checked(project.machine(m))])),
+        homes: Object.fromEntries(project.homeTargets().map((h) => [h.id, checked(project.home(h.id))])),
+      };
+    } else {
+      const config = checked(targetEvaluation(project, args.target));
+      value = args.path === undefined ? config : selectPath(config, args.path, args.target);
+    }
+    process.stdout.write(`${JSON.stringify(value, null, args.json ? 2 : 2)}\n`);
+  },
+});

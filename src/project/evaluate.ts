@@ -1,0 +1,254 @@
+/**
+ * The project evaluation: every discovered file as a module of class `project`, and from it,
+ * on demand, each machine's and each home's own evaluation.
+ */
+import { classModules, type Pkgs, packageSet, passthroughValue } from "../classes/index.js";
+import { GroveError } from "../errors.js";
+import { type Evaluation, evalModules, mkDefault } from "../lib/index.js";
+import { nearest } from "../lib/show.js";
+import { projectModule } from "./options.js";
+import { type Registry, resolveAspects } from "./resolve.js";
+import type { MachineInfo, UserInfo } from "./sugar.js";
+
+interface MachineEntry extends MachineInfo {
+  aspects: string[];
+  users: Record<string, string[]>;
+  module: unknown;
+}
+
+interface UserEntry extends UserInfo {
+  admin: boolean;
+  home: string[];
+}
+
+interface HomeEntry {
+  user: string;
+  host: string;
+  system: string;
+  homeDirectory: string | null;
+  aspects: string[];
+  deploy: MachineInfo["deploy"];
+  module: unknown;
+}
+
+/** Where a home lives and what it is made of: integrated (on a fleet machine) or standalone. */
+export interface HomeTarget {
+  readonly id: string;
+  readonly user: string;
+  readonly host: string;
+  readonly standalone: boolean;
+}
+
+function defaultHomeDirectory(user: string, system: string): string {
+  if (user === "root") return system.endsWith("-darwin") ? "/var/root" : "/root";
+  return system.endsWith("-darwin") ? `/Users/${user}` : `/home/${user}`;
+}
+
+/**
+ * A fleet, evaluated lazily: nothing about a machine is computed until that machine is asked for.
+ *
+ * @example
+ * const project = evaluateProject(files);
+ * project.machine("cinnabar").config.networking.hostName;
+ */
+export class Project {
+  readonly #machines = new Map<string, Evaluation>();
+  readonly #homes = new Map<string, Evaluation>();
+  #pkgs: Pkgs | undefined;
+
+  constructor(readonly evaluation: Evaluation) {}
+
+  /** The project configuration (`machines`, `users`, `homes`, `modules`, …). */
+  get config(): Record<string, any> {
+    return this.evaluation.config;
+  }
+
+  get pkgs(): Pkgs {
+    return (this.#pkgs ??= packageSet(Object.keys(this.config.channels)));
+  }
+
+  private get registry(): Registry {
+    return { modules: this.config.modules, aspects: this.config.aspects };
+  }
+
+  machineNames(): string[] {
+    return Object.keys(this.config.machines).sort();
+  }
+
+  /** Every home: integrated ones (`user@machine` for each user of each machine) and standalone ones. */
+  homeTargets(): HomeTarget[] {
+    const out: HomeTarget[] = [];
+    for (const m of this.machineNames()) {
+      for (const u of Object.keys(this.config.machines[m].users).sort()) {
+        out.push({ id: `${u}@${m}`, user: u, host: m, standalone: false });
+      }
+    }
+    for (const id of Object.keys(this.config.homes).sort()) {
+      const h = this.config.homes[id] as HomeEntry;
+      out.push({ id, user: h.user, host: h.host, standalone: true });
+    }
+    return out;
+  }
+
+  private machineEntry(name: string): MachineEntry {
+    const machines = this.config.machines;
+    if (!Object.hasOwn(machines, name)) {
+      const near = nearest(name, Object.keys(machines), 1);
+      throw new GroveError("UnknownMachine", `There is no machine \`${name}'.`, {
+        hint:
+          near.length > 0
+            ? `Did you mean \`${near[0]}'?`
+            : 'Machines are declared with `machine("name", { … })` in a file under modules/.',
+      });
+    }
+    return machines[name] as MachineEntry;
+  }
+
+  private machineInfo(name: string): MachineInfo {
+    const m = this.machineEntry(name);
+    return { name, class: m.class, system: m.system, tags: [...m.tags, "all", m.class], deploy: m.deploy };
+  }
+
+  private userInfo(name: string, where: string): UserEntry {
+    const users = this.config.users;
+    if (!Object.hasOwn(users, name)) {
+      const near = nearest(name, Object.keys(users), 1);
+      throw new GroveError("UnknownUser", `${where} names the user \`${name}', who is not in \`users\`.`, {
+        hint:
+          near.length > 0 ? `Did you mean \`${near[0]}'?` : `Declare them with \`user("${name}", { … })\`.`,
+      });
+    }
+    return users[name] as UserEntry;
+  }
+
+  /** A machine's configuration: its own evaluation of its class over its aspects. */
+  machine(name: string): Evaluation {
+    const cached = this.#machines.get(name);
+    if (cached) return cached;
+    const entry = this.machineEntry(name);
+    const info = this.machineInfo(name);
+    const site = { machine: info, where: `machine \`${name}'` };
+    const users = Object.keys(entry.users).map((u) => this.userInfo(u, site.where));
+    const identity = {
+      _file: `machine ${name}`,
+      key: `grove:machine.${name}.identity`,
+      config: {
+        networking: { hostName: mkDefault(name) },
+        nixpkgs: { hostPlatform: mkDefault(entry.system) },
+        users: {
+          users: Object.fromEntries(
+            users.map((u) => [
+              u.name,
+              {
+                description: mkDefault(u.fullName),
+                openssh: { authorizedKeys: { keys: u.sshKeys } },
+                ...(entry.class === "nixos" ? { isNormalUser: mkDefault(true) } : {}),
+                ...(entry.class === "darwin"
+                  ? { home: mkDefault(defaultHomeDirectory(u.name, entry.system)) }
+                  : {}),
+              },
+            ]),
+          ),
+        },
+      },
+    };
+    const evaluation = evalModules({
+      class: entry.class,
+      passthrough: passthroughValue,
+      specialArgs: { machine: info, project: this.config, pkgs: this.pkgs },
+      modules: [
+        ...classModules(entry.class),
+        identity,
+        ...resolveAspects(this.registry, entry.class, entry.aspects, site),
+        entry.module,
+      ],
+    });
+    this.#machines.set(name, evaluation);
+    return evaluation;
+  }
+
+  /** A home's configuration (`user@host`): integrated on a fleet machine, or standalone. */
+  home(id: string): Evaluation {
+    const cached = this.#homes.get(id);
+    if (cached) return cached;
+    const target = this.homeTargets().find((t) => t.id === id);
+    if (!target) {
+      const near = nearest(
+        id,
+        this.homeTargets().map((t) => t.id),
+        1,
+      );
+      throw new GroveError("UnknownHome", `There is no home \`${id}'.`, {
+        hint:
+          near.length > 0
+            ? `Did you mean \`${near[0]}'?`
+            : 'Homes are a user on a machine (`machine(…, { users: { alice: [] } })`) or standalone (`home("alice@host", { … })`).',
+      });
+    }
+    const where = `home \`${id}'`;
+    const user = this.userInfo(target.user, where);
+    let machine: MachineInfo;
+    let extra: string[];
+    let own: unknown = {};
+    let directory: string | null = null;
+    if (target.standalone) {
+      const h = this.config.homes[id] as HomeEntry;
+      machine = {
+        name: h.host,
+        class: h.system.endsWith("-darwin") ? "darwin" : "nixos",
+        system: h.system,
+        tags: ["all"],
+        deploy: h.deploy,
+      };
+      extra = h.aspects;
+      own = h.module;
+      directory = h.homeDirectory;
+    } else {
+      machine = this.machineInfo(target.host);
+      extra = this.machineEntry(target.host).users[target.user] ?? [];
+    }
+    const userInfo: UserInfo = {
+      name: user.name,
+      fullName: user.fullName,
+      email: user.email,
+      sshKeys: user.sshKeys,
+      shell: user.shell,
+    };
+    const site = { machine, user: userInfo, where };
+    const identity = {
+      _file: `home ${id}`,
+      key: `grove:home.${id}.identity`,
+      config: {
+        home: {
+          username: mkDefault(user.name),
+          homeDirectory: mkDefault(directory ?? defaultHomeDirectory(user.name, machine.system)),
+        },
+        programs: {
+          git: {
+            userName: mkDefault(user.fullName),
+            ...(user.email !== null ? { userEmail: mkDefault(user.email) } : {}),
+          },
+        },
+      },
+    };
+    const names = [...user.home, ...extra.filter((a) => !user.home.includes(a))];
+    const evaluation = evalModules({
+      class: "home",
+      passthrough: passthroughValue,
+      specialArgs: { machine, user: userInfo, project: this.config, pkgs: this.pkgs },
+      modules: [
+        ...classModules("home"),
+        identity,
+        ...resolveAspects(this.registry, "home", names, site),
+        own,
+      ],
+    });
+    this.#homes.set(id, evaluation);
+    return evaluation;
+  }
+}
+
+/** Evaluates the project modules (one per fleet file, in discovery order). */
+export function evaluateProject(modules: readonly unknown[]): Project {
+  return new Project(evalModules({ class: "project", modules: [projectModule, ...modules] }));
+}

@@ -1,0 +1,200 @@
+/** The options of the project evaluation: the registry every fleet file contributes to. */
+import { knownClasses, machineClasses } from "../classes/index.js";
+import { type Evaluation, lazyAttrs, mkOption, types } from "../lib/index.js";
+import { ComputedAttrs } from "../lib/lazy-attrs.js";
+
+const { attrsOf, bool, deferredModule, enum: oneOfValues, listOf, nullOr, port, raw, str, submodule } = types;
+
+/** A registry module wrapped for its consumers: its class (checked), a key (applied once), a file. */
+function wrapRegistry(
+  value: Record<string, Record<string, unknown>>,
+): Record<string, Record<string, unknown>> {
+  return lazyAttrs(
+    new ComputedAttrs(Object.keys(value), (cls) => {
+      const named = value[cls]!;
+      return lazyAttrs(
+        new ComputedAttrs(Object.keys(named), (name) => ({
+          ...(cls === "generic" ? {} : { _class: cls }),
+          _file: `modules.${cls}.${name}`,
+          key: `grove:modules.${cls}.${name}`,
+          imports: [named[name]],
+        })),
+      );
+    }),
+  ) as Record<string, Record<string, unknown>>;
+}
+
+const aspectOptions = {
+  options: {
+    includes: mkOption({ type: listOf(str), default: [], description: "Aspects applied with this one." }),
+    parametric: mkOption({
+      type: listOf(raw),
+      default: [],
+      description:
+        "Functions of `{ machine, user }` giving per-class modules, applied where the aspect is used.",
+    }),
+    description: mkOption({ type: str, default: "", description: "What the aspect is for." }),
+  },
+};
+
+const deployOptions = {
+  options: {
+    host: mkOption({
+      type: nullOr(str),
+      default: null,
+      description: "Address to deploy to; no deploy target when null.",
+    }),
+    user: mkOption({ type: str, default: "root", description: "SSH user." }),
+    port: mkOption({ type: port, default: 22, description: "SSH port." }),
+  },
+};
+
+const machineOptions = ({ name }: { name: string }) => ({
+  options: {
+    name: mkOption({ type: str, default: name, readOnly: true, description: "The machine's name." }),
+    class: mkOption({
+      type: oneOfValues([...machineClasses]),
+      description: "`nixos` (Linux) or `darwin` (macOS).",
+    }),
+    system: mkOption({ type: str, description: "The platform, e.g. `x86_64-linux` or `aarch64-darwin`." }),
+    tags: mkOption({
+      type: listOf(str),
+      default: [],
+      description: "Tags for selection (deploy, inventory).",
+    }),
+    deploy: mkOption({
+      type: submodule(deployOptions),
+      default: {},
+      description: "How to reach the machine.",
+    }),
+    aspects: mkOption({ type: listOf(str), default: [], description: "Aspects the machine is made of." }),
+    users: mkOption({
+      type: attrsOf(listOf(str)),
+      default: {},
+      description: "Users with a home on this machine, each with the home aspects they get here.",
+    }),
+    module: mkOption({ type: deferredModule, default: {}, description: "The machine's own configuration." }),
+  },
+});
+
+const userOptions = ({ name }: { name: string }) => ({
+  options: {
+    name: mkOption({ type: str, default: name, readOnly: true, description: "Login name." }),
+    fullName: mkOption({ type: str, default: name, description: "Full name." }),
+    email: mkOption({ type: nullOr(str), default: null, description: "Email address." }),
+    sshKeys: mkOption({ type: listOf(str), default: [], description: "SSH public keys." }),
+    shell: mkOption({
+      type: nullOr(str),
+      default: null,
+      description: "Default shell (`zsh`, `fish`, `bash`).",
+    }),
+    admin: mkOption({ type: bool, default: false, description: "Whether the user administers the fleet." }),
+    home: mkOption({
+      type: listOf(str),
+      default: [],
+      description: "Home aspects that follow the user to every machine.",
+    }),
+  },
+});
+
+const homeOptions = ({ name }: { name: string }) => {
+  const [user, host] = name.split("@");
+  return {
+    options: {
+      user: mkOption({ type: str, default: user ?? name, description: "The user (a name in `users`)." }),
+      host: mkOption({ type: str, default: host ?? "", description: "The machine the home lives on." }),
+      system: mkOption({ type: str, default: "x86_64-linux", description: "The host's platform." }),
+      homeDirectory: mkOption({
+        type: nullOr(str),
+        default: null,
+        description: "The home folder; derived when null.",
+      }),
+      aspects: mkOption({
+        type: listOf(str),
+        default: [],
+        description: "Home aspects besides the user's own.",
+      }),
+      deploy: mkOption({
+        type: submodule(deployOptions),
+        default: {},
+        description: "How to reach the host.",
+      }),
+      module: mkOption({ type: deferredModule, default: {}, description: "The home's own configuration." }),
+    },
+  };
+};
+
+/** Declares the project options (`modules`, `aspects`, `machines`, `users`, `homes`, …). */
+export const projectModule = {
+  _file: "grove/project",
+  key: "grove/project",
+  _class: "project",
+  options: {
+    modules: mkOption({
+      type: attrsOf(attrsOf(deferredModule)),
+      default: Object.fromEntries([...knownClasses, "generic"].map((c) => [c, {}])),
+      apply: wrapRegistry,
+      description: "Modules by class and name (the dendritic registry); `generic` ones apply to any class.",
+    }),
+    aspects: mkOption({
+      type: attrsOf(submodule(aspectOptions)),
+      default: {},
+      description: "Features across classes.",
+    }),
+    machines: mkOption({
+      type: attrsOf(submodule(machineOptions)),
+      default: {},
+      description: "The fleet's machines.",
+    }),
+    users: mkOption({
+      type: attrsOf(submodule(userOptions)),
+      default: {},
+      description: "The people of the fleet.",
+    }),
+    homes: mkOption({
+      type: attrsOf(submodule(homeOptions)),
+      default: {},
+      description: "Standalone homes `user@host`, on machines the user does not administer.",
+    }),
+    systems: mkOption({
+      type: listOf(str),
+      default: ["x86_64-linux", "aarch64-linux", "aarch64-darwin", "x86_64-darwin"],
+      description: "Platforms per-system outputs are made for.",
+    }),
+    perSystem: mkOption({
+      type: deferredModule,
+      default: {},
+      description: "Per-system packages, dev shells and checks.",
+    }),
+    channels: mkOption({
+      type: attrsOf(
+        submodule({
+          options: {
+            url: mkOption({ type: str, description: "The flake reference of the channel's nixpkgs." }),
+          },
+        }),
+      ),
+      default: {
+        unstable: { url: "github:NixOS/nixpkgs/nixos-unstable" },
+        stable: { url: "github:NixOS/nixpkgs/nixos-25.05" },
+      },
+      description: "Named package channels; `pkgs.<channel>.x` takes a package from one.",
+    }),
+    packages: {
+      fallbacks: mkOption({
+        type: attrsOf(
+          submodule({
+            options: {
+              channel: mkOption({ type: str, description: "The channel to take the package from." }),
+              reason: mkOption({ type: str, description: "Why (shown as a comment in the Nix output)." }),
+            },
+          }),
+        ),
+        default: {},
+        description: "Packages taken from another channel than the default, each with its reason.",
+      }),
+    },
+  },
+};
+
+export type ProjectEvaluation = Evaluation;

@@ -1,0 +1,3 @@
+export { ImportTree, importTree } from "./discover.js";
+export { findFleetRoot, loadFleet } from "./fleet.js";
+export { type LoadedFile, loadFiles } from "./load.js";
