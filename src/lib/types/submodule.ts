@@ -39,6 +39,7 @@ export function submoduleWith(attrs: SubmoduleWithOptions): OptionType {
     (baseEval ??= evalModules({
       class: cls,
       specialArgs,
+      name: "‹name›",
       modules: [{ _module: { args: { name: mkOptionDefault("‹name›") } } }, ...modules],
     }));
   const freeform = (): OptionType | null => {
