@@ -7,13 +7,18 @@ export { PackageRef, packageSet } from "./classes/index.js";
 export { catalogue, type ErrorCode, GroveError } from "./errors.js";
 export * from "./lib/index.js";
 export type {
+  AspectName,
   AspectSpec,
+  ClassConfig,
   ClassModule,
   HomeSpec,
   MachineInfo,
+  MachineName,
   MachineSpec,
   ModuleArgs,
+  Register,
   UserInfo,
+  UserName,
   UserSpec,
 } from "./project/index.js";
 export { aspect, defineModule, home, machine, user } from "./project/index.js";

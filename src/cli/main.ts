@@ -15,7 +15,17 @@ const main = defineCommand({
     secrets: secretsCommand,
     home: () => import("./home.js").then((m) => m.default),
     eval: () => import("./eval.js").then((m) => m.evalCommand),
+    why: () => import("./why.js").then((m) => m.whyCommand),
+    options: () => import("./options.js").then((m) => m.optionsCommand),
+    sync: () => import("./sync.js").then((m) => m.syncCommand),
+    init: () => import("./init.js").then((m) => m.initCommand),
   },
+});
+
+// Output piped into a command that stops reading early (`| head`) is not an error.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(0);
+  throw e;
 });
 
 await runCli(main, process.argv.slice(2));

@@ -62,6 +62,7 @@ export { type Assertion, checkAssertions } from "./assertions.js";
 export { deepForce, force, Lazy, lazy } from "./lazy.js";
 export { type AttrsSource, ComputedAttrs, lazyAttrs } from "./lazy-attrs.js";
 export {
+  type DefinitionTrace,
   type EvalModulesOptions,
   type Evaluation,
   evalModules,

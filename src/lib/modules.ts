@@ -6,7 +6,13 @@ import {
   type Skeleton,
   skeletonFor,
 } from "./declarations.js";
-import { isAttrs, Merging, mergeDefinitions, pushDownProperties } from "./definitions.js";
+import {
+  dischargeProperties,
+  isAttrs,
+  Merging,
+  mergeDefinitions,
+  pushDownProperties,
+} from "./definitions.js";
 import { lib } from "./index.js";
 import { enterOption, force, isStackOverflow, Lazy, leaveOption, recursionError } from "./lazy.js";
 import { type AttrsSource, ComputedAttrs, lazyAttrs } from "./lazy-attrs.js";
@@ -16,7 +22,7 @@ import { bool, raw } from "./types/basic.js";
 import { lazyAttrsOf, nullOr } from "./types/containers.js";
 import { submoduleWith } from "./types/submodule.js";
 import { type Def, isOptionType, mkOptionType, type OptionType } from "./types/type.js";
-import { mkOptionDefault, typeTag } from "./wrappers.js";
+import { mkOptionDefault, priorities, typeTag } from "./wrappers.js";
 
 /** Where a module was written, attached by the helpers that create modules (`aspect`, `machine`…). */
 export const moduleLocation: unique symbol = Symbol.for("grove.moduleLocation");
@@ -112,6 +118,16 @@ const internalOptions = {
     }),
   },
 };
+
+/** One definition as `grove why` shows it. */
+export interface DefinitionTrace {
+  readonly file: string;
+  readonly line: number | undefined;
+  readonly value: unknown;
+  /** Undefined when a false condition dropped the definition. */
+  readonly priority: number | undefined;
+  readonly status: "applied" | "overridden" | "condition false";
+}
 
 /** One evaluation's state: the collected modules and the lazy trees over them. */
 class Context {
@@ -632,6 +648,43 @@ export class OptionNode {
   get highestPrio(): number {
     return this.guard(() => this.merging.final.highestPrio);
   }
+  /**
+   * Every definition of the option, the default included, with its priority and what became of
+   * it: applied, overridden by a higher priority, or dropped by a false `mkIf`.
+   */
+  explain(): DefinitionTrace[] {
+    return this.guard(() => {
+      const highest = this.merging.final.highestPrio;
+      const out: DefinitionTrace[] = [];
+      for (const d of this.allDefs()) {
+        const parts = dischargeProperties([d], this.loc);
+        if (parts.length === 0) {
+          out.push({
+            file: d.file,
+            line: d.line,
+            value: undefined,
+            priority: undefined,
+            status: "condition false",
+          });
+          continue;
+        }
+        for (const p of parts) {
+          const override =
+            typeTag(p.value) === "override" ? (p.value as { priority: number; content: unknown }) : undefined;
+          const priority = override?.priority ?? priorities.plain;
+          out.push({
+            file: p.file,
+            line: p.line,
+            value: override ? force(override.content) : p.value,
+            priority,
+            status: priority === highest ? "applied" : "overridden",
+          });
+        }
+      }
+      return out;
+    });
+  }
+
   get definitionsWithLocations(): readonly Def[] {
     return this.guard(() => this.merging.final.values);
   }
@@ -654,7 +707,7 @@ export class OptionNode {
       return v;
     } catch (e) {
       this.#state = 0;
-      throw this.explain(e);
+      throw this.wrapError(e);
     } finally {
       leaveOption();
     }
@@ -720,12 +773,12 @@ export class OptionNode {
     try {
       return f();
     } catch (e) {
-      throw this.explain(e);
+      throw this.wrapError(e);
     }
   }
 
   /** A user's exception inside a definition becomes a `GroveError` naming this option. */
-  private explain(e: unknown): unknown {
+  private wrapError(e: unknown): unknown {
     if (e instanceof GroveError) return e;
     if (isStackOverflow(e)) return recursionError(this.loc);
     const message = e instanceof Error ? e.message : String(e);

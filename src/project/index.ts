@@ -1,17 +1,24 @@
 export { evaluateProject, type HomeTarget, Project } from "./evaluate.js";
 export { projectModule } from "./options.js";
+export { aspectNames } from "./resolve.js";
 export {
+  type AspectName,
   type AspectSpec,
   aspect,
+  type ClassConfig,
   type ClassModule,
   defineModule,
   type HomeSpec,
   home,
   type MachineInfo,
+  type MachineName,
   type MachineSpec,
   type ModuleArgs,
   machine,
+  type Register,
   type UserInfo,
+  type UserName,
   type UserSpec,
   user,
 } from "./sugar.js";
+export { generateTypes, type TypegenInput } from "./typegen.js";

@@ -8,8 +8,46 @@ import type { Pkgs } from "../classes/index.js";
 import { type Lib, moduleLocation } from "../lib/index.js";
 import { callerLocation } from "./location.js";
 
-/** A module of some class: an object, or a function of the module arguments. */
-export type ClassModule = Record<string, unknown> | ((args: ModuleArgs) => Record<string, unknown>);
+/**
+ * Filled in by the types `grove sync` generates (`.grove/types.d.ts`): the fleet's aspect,
+ * machine and user names and each class's options. Without them, any name and value is accepted.
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: augmented by generated declarations
+export interface Register {}
+
+type Registered<K extends string, Fallback> = Register extends { [P in K]: infer T } ? T : Fallback;
+
+/** An aspect name of this fleet. */
+export type AspectName = Registered<"aspect", string>;
+/** A machine name of this fleet. */
+export type MachineName = Registered<"machine", string>;
+/** A user name of this fleet. */
+export type UserName = Registered<"user", string>;
+
+/** The configuration a module of class `C` may define. */
+export type ClassConfig<C extends string> =
+  Registered<"classes", undefined> extends infer R
+    ? R extends Record<string, unknown>
+      ? C extends keyof R
+        ? R[C]
+        : Record<string, unknown>
+      : Record<string, unknown>
+    : never;
+
+/** A module in its full form, with imports and option declarations. */
+export interface FullModule<C extends string> {
+  imports?: unknown[];
+  options?: Record<string, unknown>;
+  config?: ClassConfig<C>;
+  key?: string;
+  _file?: string;
+}
+
+/** A module of class `C`: its configuration, a full module, or a function of the module arguments. */
+export type ClassModule<C extends string = string> =
+  | ClassConfig<C>
+  | FullModule<C>
+  | ((args: ModuleArgs) => ClassConfig<C> | FullModule<C>);
 
 /** What a class module function receives. */
 export interface ModuleArgs {
@@ -45,17 +83,17 @@ export interface UserInfo {
 
 /** The classes an aspect may configure. */
 export interface AspectClasses {
-  nixos?: ClassModule;
-  darwin?: ClassModule;
-  home?: ClassModule;
-  terraform?: ClassModule;
+  nixos?: ClassModule<"nixos">;
+  darwin?: ClassModule<"darwin">;
+  home?: ClassModule<"home">;
+  terraform?: ClassModule<"terraform">;
   /** Applies to every class. */
   generic?: ClassModule;
 }
 
 export interface AspectSpec extends AspectClasses {
   /** Aspects applied with this one (each applied once, however often it is included). */
-  includes?: string[];
+  includes?: AspectName[];
   /** Per-class modules that depend on where the aspect is used. */
   for?: (context: { machine: MachineInfo; user?: UserInfo }) => AspectClasses;
   description?: string;
@@ -78,11 +116,11 @@ const reserved = new Set(["includes", "for", "description"]);
  *   home: ({ pkgs }) => ({ home: { packages: [pkgs.ripgrep] } }),
  * });
  */
-export function aspect(name: string, spec: AspectSpec): Record<string, unknown> {
+export function aspect(name: AspectName | (string & {}), spec: AspectSpec): Record<string, unknown> {
   const modules: Record<string, Record<string, unknown>> = {};
   for (const [cls, m] of Object.entries(spec)) {
     if (reserved.has(cls) || m === undefined) continue;
-    modules[cls] = { [name]: m as ClassModule };
+    modules[cls] = { [name]: m };
   }
   return located({
     config: {
@@ -103,11 +141,11 @@ export interface MachineSpec {
   system: string;
   tags?: string[];
   deploy?: { host?: string | null; user?: string; port?: number };
-  aspects?: string[];
+  aspects?: AspectName[];
   /** Users with a home here, with the home aspects they get on this machine. */
-  users?: Record<string, string[]>;
+  users?: Partial<Record<UserName, AspectName[]>>;
   /** The machine's own configuration, in its class. */
-  module?: ClassModule;
+  module?: ClassModule<"nixos" | "darwin">;
 }
 
 /**
@@ -116,7 +154,7 @@ export interface MachineSpec {
  * @example
  * export default machine("cinnabar", { class: "nixos", system: "x86_64-linux", aspects: ["base", "ssh"] });
  */
-export function machine(name: string, spec: MachineSpec): Record<string, unknown> {
+export function machine(name: MachineName | (string & {}), spec: MachineSpec): Record<string, unknown> {
   return located({ config: { machines: { [name]: spec } } });
 }
 
@@ -127,7 +165,7 @@ export interface UserSpec {
   shell?: string;
   admin?: boolean;
   /** Home aspects that follow the user everywhere. */
-  home?: string[];
+  home?: AspectName[];
 }
 
 /**
@@ -136,16 +174,16 @@ export interface UserSpec {
  * @example
  * export default user("alice", { fullName: "Alice Example", home: ["shell", "git"] });
  */
-export function user(name: string, spec: UserSpec): Record<string, unknown> {
+export function user(name: UserName | (string & {}), spec: UserSpec): Record<string, unknown> {
   return located({ config: { users: { [name]: spec } } });
 }
 
 export interface HomeSpec {
   system?: string;
   homeDirectory?: string;
-  aspects?: string[];
+  aspects?: AspectName[];
   deploy?: { host?: string | null; user?: string; port?: number };
-  module?: ClassModule;
+  module?: ClassModule<"home">;
 }
 
 /**
