@@ -1025,6 +1025,9 @@ function collectModules(
     return unify(parentFile, fallbackKey, m as Record<string, unknown>, line);
   };
 
+  // The modules on the path from the top to the one being loaded: a module that imports itself
+  // (through others) is, by key, already there; without a key it would never end.
+  const path: { raw: unknown; key: string; file: string }[] = [];
   const structure = (
     parentFile: string,
     parentLine: number | undefined,
@@ -1032,7 +1035,18 @@ function collectModules(
     modules: readonly unknown[],
   ): Structured[] =>
     modules.map((raw, i) => {
+      const cycleAt = path.findIndex((p) => p.raw === raw);
       const module = load(parentFile, parentLine, parentKey, i + 1, raw);
+      if (path.some((p) => p.key === module.key) && !module.key.includes(":anon-")) {
+        // Already applied on this path: the breadth-first pass keeps the first one only.
+        return { key: module.key, module, children: [] };
+      }
+      if (cycleAt >= 0) {
+        const files = [...path.slice(cycleAt).map((p) => p.file), module.file];
+        throw new GroveError("ImportCycle", `Modules import each other: ${files.join(" → ")}.`, {
+          file: module.file,
+        });
+      }
       if (cls !== null && module.class !== null && module.class !== cls) {
         throw new GroveError(
           "ClassMismatch",
@@ -1052,7 +1066,16 @@ function collectModules(
           file: module.file,
         });
       }
-      return { key: module.key, module, children: structure(module.file, module.line, module.key, imports) };
+      path.push({ raw, key: module.key, file: module.file });
+      try {
+        return {
+          key: module.key,
+          module,
+          children: structure(module.file, module.line, module.key, imports),
+        };
+      } finally {
+        path.pop();
+      }
     });
 
   const top = structure(unknownFile, undefined, "", initial);

@@ -56,12 +56,19 @@ export function resolveAspects(
   const out: unknown[] = [];
   const generic = registry.modules.generic ?? {};
   const ofClass = registry.modules[cls] ?? {};
+  const path: string[] = [];
   const visit = (name: string): void => {
+    if (path.includes(name)) {
+      const cycle = [...path.slice(path.indexOf(name)), name].join(" → ");
+      throw new GroveError("AspectCycle", `The aspects include each other: ${cycle}.`, { file: site.file });
+    }
     if (visited.has(name)) return;
     if (!knownSet.has(name)) throw unknownAspect(name, known, site);
     visited.add(name);
     const a = registry.aspects[name];
+    path.push(name);
     for (const inc of a?.includes ?? []) visit(inc);
+    path.pop();
     if (Object.hasOwn(generic, name)) out.push(generic[name]);
     if (Object.hasOwn(ofClass, name)) out.push(ofClass[name]);
     for (const fn of a?.parametric ?? []) {

@@ -62,9 +62,12 @@ export function submoduleWith(attrs: SubmoduleWithOptions): OptionType {
       headError: checkDefsForError(isModuleLike, defs),
       value: () => {
         const name = loc[loc.length - 1]!;
-        const defModules = defs.map(({ value, file }) =>
-          isAttrs(value) && shorthand ? { _file: file, config: value } : { _file: file, imports: [value] },
-        );
+        const defModules = defs.map(({ value, file, line }) => {
+          const m: Record<PropertyKey, unknown> =
+            isAttrs(value) && shorthand ? { _file: file, config: value } : { _file: file, imports: [value] };
+          if (line !== undefined) m[moduleLocation] = { file, line };
+          return m;
+        });
         return base().extendModules({
           modules: [{ _module: { args: { name } } }, ...defModules],
           prefix: loc,
