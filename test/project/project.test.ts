@@ -157,7 +157,16 @@ describe("the project", () => {
   it("evaluates nothing until asked", () => {
     let evaluated = 0;
     const p = project(
-      aspect("counted", { nixos: { networking: { domain: lazy(() => (evaluated++, "x")) } } }),
+      aspect("counted", {
+        nixos: {
+          networking: {
+            domain: lazy(() => {
+              evaluated++;
+              return "x";
+            }),
+          },
+        },
+      }),
       server("a", { aspects: ["counted"] }),
       server("b", { aspects: ["counted"] }),
     );
