@@ -8,10 +8,30 @@ export function isAttrs(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Lazy);
 }
 
-function pushInto(wrapper: { _type: string }, cfg: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const k of Object.keys(cfg)) out[k] = { ...wrapper, content: Lazy.ref(cfg, k) };
-  return out;
+/** `mkIf` pushed into one attribute: the attribute's value is read only when discharged. */
+class PushedIf {
+  readonly _type = "if";
+  constructor(
+    readonly condition: Condition,
+    readonly holder: Record<string, unknown>,
+    readonly key: string,
+  ) {}
+  get content(): unknown {
+    return this.holder[this.key];
+  }
+}
+
+/** `mkOverride` pushed into one attribute. */
+class PushedOverride {
+  readonly _type = "override";
+  constructor(
+    readonly priority: number,
+    readonly holder: Record<string, unknown>,
+    readonly key: string,
+  ) {}
+  get content(): unknown {
+    return this.holder[this.key];
+  }
 }
 
 /**
@@ -20,23 +40,47 @@ function pushInto(wrapper: { _type: string }, cfg: Record<string, unknown>): Rec
  */
 export function pushDownProperties(cfg: unknown): unknown[] {
   const v = force(cfg);
-  switch (typeTag(v)) {
+  const tag = typeTag(v);
+  if (tag === undefined) return [v];
+  const out: unknown[] = [];
+  pushDown(v, tag, out);
+  return out;
+}
+
+function pushDown(v: unknown, tag: string | undefined, out: unknown[]): void {
+  switch (tag) {
     case "merge":
-      return (v as { contents: readonly unknown[] }).contents.flatMap(pushDownProperties);
+      for (const c of (v as { contents: readonly unknown[] }).contents) {
+        const fc = force(c);
+        pushDown(fc, typeTag(fc), out);
+      }
+      return;
     case "if": {
-      const w = v as { condition: Condition; content: unknown };
-      return pushDownProperties(w.content).map((c) =>
-        isAttrs(c) ? pushInto({ _type: "if", condition: w.condition } as { _type: string }, c) : c,
-      );
+      const condition = (v as { condition: Condition }).condition;
+      for (const c of pushDownProperties((v as { content: unknown }).content)) {
+        if (!isAttrs(c)) out.push(c);
+        else {
+          const pushed: Record<string, unknown> = {};
+          for (const k in c) if (Object.hasOwn(c, k)) pushed[k] = new PushedIf(condition, c, k);
+          out.push(pushed);
+        }
+      }
+      return;
     }
     case "override": {
-      const w = v as { priority: number; content: unknown };
-      return pushDownProperties(w.content).map((c) =>
-        isAttrs(c) ? pushInto({ _type: "override", priority: w.priority } as { _type: string }, c) : c,
-      );
+      const priority = (v as { priority: number }).priority;
+      for (const c of pushDownProperties((v as { content: unknown }).content)) {
+        if (!isAttrs(c)) out.push(c);
+        else {
+          const pushed: Record<string, unknown> = {};
+          for (const k in c) if (Object.hasOwn(c, k)) pushed[k] = new PushedOverride(priority, c, k);
+          out.push(pushed);
+        }
+      }
+      return;
     }
     default:
-      return [v];
+      out.push(v);
   }
 }
 

@@ -425,10 +425,11 @@ function compileDefRaw(d: Json, sc: Scope): Compiled {
     const x = compileExpr(d._expr as Json, sc);
     return (env) => Lazy.of(() => x(env));
   }
-  const entries = Object.entries(d).map(([k, v]) => [k, compileDef(v, sc)] as const);
+  const keys = Object.keys(d);
+  const values = keys.map((k) => compileDef(d[k] as Json, sc));
   return (env) => {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of entries) out[k] = v(env);
+    for (let i = 0; i < keys.length; i++) out[keys[i]!] = values[i]!(env);
     return out;
   };
 }
@@ -631,7 +632,11 @@ function compileModuleBody(m: Obj, sc: Scope): Compiled {
   if (m.config !== undefined) parts.push(["config", compileDef(m.config, sc)]);
   if (m.freeformType !== undefined) parts.push(["freeformType", compileType(m.freeformType, sc)]);
   for (const [k, v] of Object.entries((m.extraAttrs as Obj) ?? {})) parts.push([k, compileDef(v, sc)]);
-  return (env) => Object.fromEntries(parts.map(([k, v]) => [k, v(env)]));
+  return (env) => {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of parts) out[k] = v(env);
+    return out;
+  };
 }
 
 /** The modules of a case, ready for `evalModules`. */
