@@ -1,0 +1,6 @@
+/** Nix emission: Grove values, definitions and module files as Nix source. Pure: text in, text out. */
+export { NixExpr, nixExpr, nixPath } from "./expr.js";
+export { attrName, attrPath, isBareName } from "./names.js";
+export { isPackageRef, type PackageRef, packageExpr } from "./packages.js";
+export { quotedString, stringLiteral } from "./strings.js";
+export { toNix } from "./value.js";
