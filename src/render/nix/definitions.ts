@@ -10,7 +10,7 @@
 import type { Def } from "../../lib/index.js";
 import { typeTag } from "../../lib/index.js";
 import { attrPath } from "./names.js";
-import { type Entry, Printer } from "./value.js";
+import { byCodeUnits, type Entry, Printer } from "./value.js";
 
 /** The definitions of one option, as a value a module's attribute tree can hold. */
 export class Definitions {
@@ -57,7 +57,7 @@ export class ModulePrinter extends Printer {
   /** The top level of a module: one attribute per paragraph. */
   topLevel(set: Record<string, unknown>): string {
     const entries: Entry[] = [];
-    for (const k of Object.keys(set).sort()) {
+    for (const k of Object.keys(set).sort(byCodeUnits)) {
       const e = this.entry(k, set[k], "  ");
       if (e !== undefined) entries.push(e);
     }

@@ -16,6 +16,10 @@ export function isBareName(name: string): boolean {
   return identifier.test(name) && !keywords.has(name);
 }
 
+/** Names seen before, rendered: configurations repeat the same few hundred names endlessly. */
+const rendered = new Map<string, string>();
+const renderedLimit = 10_000;
+
 /**
  * One attribute name as Nix source: bare if it is a plain identifier, else a quoted string.
  *
@@ -25,7 +29,12 @@ export function isBareName(name: string): boolean {
  * attrName("inherit")       // "inherit"
  */
 export function attrName(name: string, path: ValuePath = []): string {
-  return isBareName(name) ? name : quotedString(name, path);
+  let text = rendered.get(name);
+  if (text === undefined) {
+    text = isBareName(name) ? name : quotedString(name, path);
+    if (rendered.size < renderedLimit) rendered.set(name, text);
+  }
+  return text;
 }
 
 /**

@@ -59,6 +59,14 @@ function isAttrSet(v: unknown): v is Record<string, unknown> {
   return tag === undefined || !specialTags.has(tag);
 }
 
+/**
+ * Attribute order: by UTF-16 code units, as the default `sort()` orders strings, but with an
+ * explicit comparison, which V8 runs several times faster.
+ */
+export function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** Whether a rendered value may sit inside a one-line set or list: no line breaks, no set inside. */
 function isInlineText(t: string): boolean {
   return !t.includes("\n") && !(t.charCodeAt(0) === 123 && t.length > 3);
@@ -248,11 +256,12 @@ export class Printer {
     return `${out}${indent}]`;
   }
 
-  protected attrs(set: Record<string, unknown>, indent: string): string {
+  /** A set; `keys` are its names when the caller has listed them already. */
+  protected attrs(set: Record<string, unknown>, indent: string, keys: string[] = Object.keys(set)): string {
     this.enter(set);
     const inner = `${indent}  `;
     const entries: Entry[] = [];
-    for (const k of Object.keys(set).sort()) {
+    for (const k of keys.sort(byCodeUnits)) {
       const e = this.entry(k, set[k], inner);
       if (e !== undefined) entries.push(e);
     }
@@ -266,33 +275,42 @@ export class Printer {
    * with one attribute each becomes one path (`a.b.c = v;`), which Nix reads as the same set.
    */
   entry(key: string, v: unknown, indent: string): Entry | undefined {
-    const depth = this.path.length;
-    this.path.push(key);
+    const path = this.path;
+    path.push(key);
     let x = this.resolveIf(v);
     if (x === Printer.skip) {
-      this.path.length = depth;
+      path.pop();
       return undefined;
     }
-    let names = attrName(key, this.path);
-    const chain: object[] = [];
+    let names = attrName(key, path);
+    let chain: object[] | undefined;
+    // The names of `x` once it is known to be a set that does not collapse further.
+    let keys: string[] | undefined;
     while (isAttrSet(x)) {
-      const keys = Object.keys(x);
+      keys = Object.keys(x);
       if (keys.length !== 1) break;
       const k = keys[0]!;
       const child = this.resolveIf(x[k]);
       // `a = { b = mkIf false …; }` still defines `a` (as `{ }`): keep the set.
       if (child === Printer.skip) break;
       this.enter(x);
-      chain.push(x);
-      this.path.push(k);
-      names += `.${attrName(k, this.path)}`;
+      (chain ??= []).push(x);
+      path.push(k);
+      names += `.${attrName(k, path)}`;
       x = child;
+      keys = undefined;
     }
     this.comment = undefined;
-    const text = this.value(x, indent);
+    const text =
+      keys === undefined ? this.value(x, indent) : this.attrs(x as Record<string, unknown>, indent, keys);
     const comment = this.comment;
-    for (const o of chain) this.#open.delete(o);
-    this.path.length = depth;
+    path.pop();
+    if (chain !== undefined) {
+      for (const o of chain) {
+        this.#open.delete(o);
+        path.pop();
+      }
+    }
     return { names, text, comment };
   }
 
