@@ -12,7 +12,12 @@ import { typeTag } from "../../lib/index.js";
 import { attrPath } from "./names.js";
 import { byCodeUnits, type Entry, Printer } from "./value.js";
 
-/** The definitions of one option, as a value a module's attribute tree can hold. */
+/**
+ * The definitions of one option, as a value a module's attribute tree can hold.
+ *
+ * @example
+ * new ModulePrinter().topLevel({ a: new Definitions([{ file: "f.ts", value: mkForce(1) }]) })
+ */
 export class Definitions {
   constructor(readonly defs: readonly Def[]) {}
 }
@@ -23,7 +28,12 @@ function location(d: Def): string {
   return at.replace(/[\r\n]/g, " ");
 }
 
-/** A printer that also renders {@link Definitions}. */
+/**
+ * A printer that also renders {@link Definitions}.
+ *
+ * @example
+ * new ModulePrinter().topLevel({ networking: { hostName: "web1" } })  // {\n  networking.hostName = "web1";\n}
+ */
 export class ModulePrinter extends Printer {
   protected override object(v: object, indent: string): string {
     return v instanceof Definitions ? this.definitions(v.defs, indent) : super.object(v, indent);

@@ -9,7 +9,13 @@ import { quotedString } from "./strings.js";
 const operand =
   /^(?:[A-Za-z_][A-Za-z0-9_'-]*(?:\.(?:[A-Za-z_][A-Za-z0-9_'-]*|"(?:[^"\\$]|\\.)*"))*|[A-Za-z0-9._+-]*(?:\/[A-Za-z0-9._+-]+)+|[0-9]+(?:\.[0-9]+)?)$/;
 
-/** A piece of Nix source, written out as is. Build one with {@link nixExpr} or {@link nixPath}. */
+/**
+ * A piece of Nix source, written out as is. Build one with {@link nixExpr} or {@link nixPath}.
+ *
+ * @example
+ * nixExpr("inputs.self").needsParens           // false
+ * nixExpr("import ./x.nix").needsParens        // true
+ */
 export class NixExpr {
   /** Whether the text must be parenthesised where an operand is expected (list element, argument). */
   readonly needsParens: boolean;

@@ -11,7 +11,13 @@ const identifier = /^[A-Za-z_][A-Za-z0-9_'-]*$/;
 /** Nix's keywords: `{ if = 1; }` does not parse, `{ "if" = 1; }` does. */
 const keywords = new Set(["if", "then", "else", "assert", "with", "let", "in", "rec", "inherit", "or"]);
 
-/** Whether `name` can be written bare as an attribute name or a variable. */
+/**
+ * Whether `name` can be written bare as an attribute name or a variable.
+ *
+ * @example
+ * isBareName("autohide-delay")  // true
+ * isBareName("inherit")         // false: a keyword
+ */
 export function isBareName(name: string): boolean {
   return identifier.test(name) && !keywords.has(name);
 }

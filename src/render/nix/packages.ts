@@ -9,16 +9,14 @@ import { unrepresentable, type ValuePath } from "./unrepresentable.js";
 /**
  * A package reference as Grove values carry it. `name` is an attribute path in the package set:
  * a string splits at dots (`python3Packages.numpy`); a list keeps names that contain dots.
+ *
+ * @example
+ * const numpy: PackageRef = { _type: "package", name: "python3Packages.numpy", channel: "stable" };
  */
 export interface PackageRef {
   readonly _type: "package";
   readonly name: string | readonly string[];
   readonly channel?: string | undefined;
-}
-
-/** Whether `v` is a package reference (`_type: "package"`). */
-export function isPackageRef(v: unknown): v is PackageRef {
-  return typeof v === "object" && v !== null && (v as { _type?: unknown })._type === "package";
 }
 
 function names(ref: PackageRef, path: ValuePath): readonly string[] {

@@ -1,6 +1,11 @@
 import { GroveError, showPath } from "../../errors.js";
 
-/** A position inside a value: attribute names, and list indices as numbers. */
+/**
+ * A position inside a value: attribute names, and list indices as numbers.
+ *
+ * @example
+ * const at: ValuePath = ["networking", "interfaces", "eth0", "addresses", 0];
+ */
 export type ValuePath = readonly (string | number)[];
 
 function showValuePath(path: ValuePath): string {
@@ -23,6 +28,9 @@ function showValuePath(path: ValuePath): string {
 /**
  * The error for a value Nix cannot hold. Its `path` is the option path (attribute names only, as
  * every GroveError's); the message also shows list positions, e.g. `a.b[3].c`.
+ *
+ * @example
+ * throw unrepresentable(["a", "b", 3], "the value is a function")  // Cannot write `a.b[3]' as Nix: …
  */
 export function unrepresentable(path: ValuePath, what: string): GroveError {
   return new GroveError("NixUnrepresentable", `Cannot write \`${showValuePath(path)}' as Nix: ${what}.`, {

@@ -13,7 +13,12 @@ import { quotedString, stringLiteral } from "./strings.js";
 import { unrepresentable } from "./unrepresentable.js";
 import { orderFunction, overrideFunction } from "./wrappers.js";
 
-/** One `names = text;` line of an attribute set, with comment lines above it. */
+/**
+ * One `names = text;` line of an attribute set, with comment lines above it.
+ *
+ * @example
+ * const e: Entry = { names: "services.openssh.enable", text: "true", comment: ["modules/ssh.ts:3"] };
+ */
 export interface Entry {
   readonly names: string;
   readonly text: string;
@@ -61,7 +66,10 @@ function isAttrSet(v: unknown): v is Record<string, unknown> {
 
 /**
  * Attribute order: by UTF-16 code units, as the default `sort()` orders strings, but with an
- * explicit comparison, which V8 runs several times faster.
+ * explicit comparison, which V8 runs faster.
+ *
+ * @example
+ * ["b", "B", "a"].sort(byCodeUnits)  // ["B", "a", "b"]
  */
 export function byCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -75,6 +83,9 @@ function isInlineText(t: string): boolean {
 /**
  * The walk that renders one value. It keeps the position (for errors) and the containers being
  * rendered (to catch cycles); subclasses render objects of their own (definitions in a module).
+ *
+ * @example
+ * new Printer(["services"]).value({ openssh: { enable: true } }, "")  // { openssh.enable = true; }
  */
 export class Printer {
   /** What `resolveIf` returns for an `mkIf` whose condition is false. */

@@ -1,7 +1,16 @@
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { GroveError } from "../../../src/errors.js";
-import { FloatValue, lazy, mkDefault, mkForce, mkIf, mkMerge, mkOrder } from "../../../src/lib/index.js";
+import {
+  FloatValue,
+  lazy,
+  mkDefault,
+  mkDefinition,
+  mkForce,
+  mkIf,
+  mkMerge,
+  mkOrder,
+} from "../../../src/lib/index.js";
 import { nixExpr, nixPath, toNix } from "../../../src/render/nix/index.js";
 import { NixDir } from "./nix.js";
 
@@ -299,6 +308,12 @@ describe("wrappers inside values", () => {
   ];
   ordered = lib.mkBefore [ "a" ];
 }`);
+  });
+
+  it("a definition made on another file's behalf keeps that file", () => {
+    expect(toNix({ a: mkDefinition("modules/other.ts", mkForce([1])) })).toBe(
+      '{\n  a = lib.mkDefinition { file = "modules/other.ts"; value = lib.mkForce [ 1 ]; };\n}',
+    );
   });
 
   it("an mkIf condition that is not a boolean is an error", () => {
