@@ -307,7 +307,16 @@ describe("Nix merges the emitted definitions exactly as Grove does", () => {
     const arbitraryDefinitions = fc.record({
       list: defs(ints),
       lines: defs(fc.string({ unit: fc.constantFrom("a", "$", "{", "'", "\n", '"'), maxLength: 8 })),
-      sets: defs(fc.dictionary(fc.constantFrom("x", "y", "if", "a b"), ints, { maxKeys: 3 })),
+      // Orders inside the sets too, as pass-through attribute sets carry them.
+      sets: defs(
+        fc.dictionary(
+          fc.constantFrom("x", "y", "if", "a b"),
+          fc
+            .tuple(fc.constantFrom(undefined, 500, 1500), ints)
+            .map(([order, x]) => (order === undefined ? x : mkOrder(order, x))),
+          { maxKeys: 3 },
+        ),
+      ),
     });
     const options = {
       list: mkOption({ type: types.listOf(types.int) }),
