@@ -315,6 +315,8 @@ export class Printer {
     const text =
       keys === undefined ? this.value(x, indent) : this.attrs(x as Record<string, unknown>, indent, keys);
     const comment = this.comment;
+    // Read once: the comment belongs to this attribute, not to the set that holds it.
+    this.comment = undefined;
     path.pop();
     if (chain !== undefined) {
       for (const o of chain) {

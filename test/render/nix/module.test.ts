@@ -299,6 +299,22 @@ in {
 `);
   });
 
+  it("puts a definition's comment on its own attribute only", () => {
+    const text = renderModule({
+      values: { a: { x: 1 } },
+      definitions: [{ path: ["a", "z"], definitions: [{ file: "z.ts", line: 1, value: 2 }] }],
+    });
+    expect(text).toBe(`{ config, lib, pkgs, ... }:
+{
+  a = {
+    x = 1;
+    # z.ts:1
+    z = 2;
+  };
+}
+`);
+  });
+
   it("an empty module is still a module", async () => {
     dir.write({ "empty.nix": renderModule({}) });
     await dir.parse("empty.nix");
