@@ -74,6 +74,10 @@ export const catalogue = {
     title: "Value cannot be represented",
     hint: "Use plain data: strings, numbers, booleans, lists, objects, package references.",
   },
+  NixUnrepresentable: {
+    title: "Value cannot be written as Nix",
+    hint: "Nix has no functions-as-data, cycles, NaN, Infinity, undefined, NUL characters or integers beyond 64 bits: compute the value in Grove and give the option plain data (strings, numbers, booleans, lists, objects, package references).",
+  },
   SecretMalformed: {
     title: "Not a readable SOPS file",
     hint: "The file is truncated, malformed, or not in the format its extension says. Pass `--input-type yaml|json|dotenv|ini|binary` if the extension is misleading, or restore the file from version control.",

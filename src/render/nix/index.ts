@@ -1,0 +1,8 @@
+/** Nix emission: Grove values, definitions and module files as Nix source. Pure: text in, text out. */
+export { renderDefinitions } from "./definitions.js";
+export { NixExpr, nixExpr, nixPath } from "./expr.js";
+export { type ModuleContents, type OptionDefinitions, renderModule } from "./module.js";
+export { attrName, attrPath, isBareName } from "./names.js";
+export { type PackageRef, packageExpr } from "./packages.js";
+export { quotedString, stringLiteral } from "./strings.js";
+export { toNix } from "./value.js";
