@@ -71,6 +71,7 @@ export {
   type NormalModule,
   OptionNode,
   resolveDeferred,
+  type Unmatched,
 } from "./modules.js";
 export { isOption, mkEnableOption, mkOption, type OptionDecl, type OptionSpec } from "./options.js";
 export {

@@ -81,6 +81,11 @@ export interface Evaluation {
   }): Evaluation;
   /** Every definition of the evaluation that no option matched (for `_module.check = false`). */
   readonly modules: readonly NormalModule[];
+  /**
+   * Every definition that no option declares, in the module system's merge order: what passes
+   * through to Nix (with `passthrough`), or what `_module.check = false` ignores.
+   */
+  undeclaredDefinitions(): Unmatched[];
 }
 
 const unknownFile = "<unknown-file>";
@@ -251,10 +256,12 @@ function setAttrByPath(path: readonly string[], value: unknown): unknown {
   return v;
 }
 
-interface Unmatched {
+/** A definition no option declares: its path (relative to the evaluation) and where it is from. */
+export interface Unmatched {
   file: string;
   line: number | undefined;
   prefix: string[];
+  /** The definition as written, wrappers (`mkForce`, `mkIf`…) included; forcing it reads it. */
   value: unknown;
 }
 
@@ -1236,6 +1243,11 @@ class EvaluationResult implements Evaluation {
   }
   get modules(): readonly NormalModule[] {
     return this.ctx.modules;
+  }
+  undeclaredDefinitions(): Unmatched[] {
+    const found: Unmatched[] = [];
+    this.ctx.root.unmatched(found, [], false);
+    return found;
   }
   get type(): OptionType {
     const o = this.ctx.opts;
