@@ -273,9 +273,13 @@ class Renderer {
         "a reference to a resource or one of its attributes (`tf.ref(tf.resource(type, name), attr)`)",
       provider: "a provider configuration (`tf.provider(name, alias)`)",
     }[accept];
-    throw this.bad(
-      path,
+    throw new GroveError(
+      "TerraformBadValue",
       `\`${showPath(path)}\` takes ${wanted}, written bare; got ${v instanceof Reference ? `\`${v.text}\`` : (JSON.stringify(v) ?? String(v))}.`,
+      {
+        path,
+        hint: "Terraform wants a bare reference here: build it with the `tf` helpers, so that Grove checks the object exists and writes it without `${}`.",
+      },
     );
   }
 

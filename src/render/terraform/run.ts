@@ -32,6 +32,8 @@ export interface RunOptions {
    * its approval prompt from it.
    */
   readonly output?: ((text: string) => void) | undefined;
+  /** Let terraform colour its output (default: when it goes to a terminal). */
+  readonly color?: boolean | undefined;
   /** Tells the user what Grove did with the state. */
   readonly note?: ((line: string) => void) | undefined;
   /** Environment of terraform, and where age identities are found (default: `process.env`). */
@@ -114,17 +116,21 @@ interface Step {
   readonly guard: SignalGuard;
 }
 
-/** Runs one terraform command, streaming its output; returns its stdout when `capture` is set. */
-async function terraform(step: Step, args: string[], capture = false): Promise<string> {
+/**
+ * Runs one terraform command, streaming its output. `status` output (`init`'s) goes to stderr on a
+ * terminal so that stdout carries only what was asked for; `capture` returns stdout instead.
+ */
+async function terraform(step: Step, args: string[], kind: "stream" | "status" | "capture"): Promise<string> {
   step.guard.check();
   const piped = step.output !== undefined;
+  const capture = kind === "capture";
   const child = execa(step.program, args, {
     cwd: step.cwd,
     env: { ...step.env, TF_IN_AUTOMATION: "1" },
     extendEnv: false,
     reject: false,
     stdin: piped ? "ignore" : "inherit",
-    stdout: capture || piped ? "pipe" : "inherit",
+    stdout: capture || piped ? "pipe" : kind === "status" ? 2 : "inherit",
     stderr: piped ? "pipe" : "inherit",
   });
   step.guard.stop = () => child.kill("SIGTERM");
@@ -144,8 +150,7 @@ async function terraform(step: Step, args: string[], capture = false): Promise<s
   return String(result.stdout ?? "");
 }
 
-function argsFor(command: TerraformCommand, opts: RunOptions): string[] {
-  const color = opts.output !== undefined ? ["-no-color"] : [];
+function argsFor(command: TerraformCommand, color: string[], opts: RunOptions): string[] {
   switch (command) {
     case "plan":
       return ["plan", "-input=false", ...color];
@@ -196,8 +201,13 @@ export async function runTerraform(command: TerraformCommand, opts: RunOptions):
     try {
       await writeFile(join(paths.workdir, "main.tf.json"), text);
       const step = { program, cwd: paths.workdir, env, output: opts.output, guard };
-      await terraform(step, ["init", "-input=false", ...(opts.output !== undefined ? ["-no-color"] : [])]);
-      const stdout = await terraform(step, argsFor(command, opts), command === "output");
+      const color = (opts.color ?? (opts.output === undefined && process.stdout.isTTY)) ? [] : ["-no-color"];
+      await terraform(step, ["init", "-input=false", ...color], "status");
+      const stdout = await terraform(
+        step,
+        argsFor(command, color, opts),
+        command === "output" ? "capture" : "stream",
+      );
       if (command === "output") outputs = parseTerraformOutputs(stdout);
     } finally {
       if (state !== undefined) stateWritten = await state.close();
