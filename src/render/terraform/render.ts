@@ -29,6 +29,8 @@ export const GENERATED_COMMENT =
 
 /** No Terraform value nests this deep; a configuration that does contains itself. */
 const MAX_DEPTH = 100;
+/** Keys an engine orders before all others, numerically, whatever the insertion order. */
+const INDEX_LIKE = /^(?:0|[1-9][0-9]{0,9})$/;
 /** Terraform's identifiers: block labels and names. */
 const NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
@@ -137,8 +139,11 @@ class Renderer {
     readonly keepNulls: boolean,
   ) {}
 
+  /** Whether an object key is one the engine orders as an array index (so `JSON.stringify` would not sort it). */
+  integerKeys = false;
+
   bad(path: readonly string[], message: string): GroveError {
-    return new GroveError("TerraformBadValue", message, { path });
+    return new GroveError("TerraformBadValue", message, { path: [...path] });
   }
 
   check(r: Reference, path: readonly string[]): void {
@@ -154,7 +159,7 @@ class Renderer {
     throw new GroveError(
       "TerraformUnknownReference",
       `\`${showPath(path)}\` refers to \`${r.text}\`, but no ${missing.what} \`${r.address}\` is declared (${known}).`,
-      { path },
+      { path: [...path] },
     );
   }
 
@@ -215,7 +220,11 @@ class Renderer {
     const list = v as unknown[];
     this.enter(list, path);
     const out: Json[] = [];
-    for (let i = 0; i < list.length; i++) out.push(item(list[i], [...path, String(i)]) ?? null);
+    for (let i = 0; i < list.length; i++) {
+      path.push(String(i));
+      out.push(item(list[i], path) ?? null);
+      path.pop();
+    }
     this.#walking.delete(list);
     return out;
   }
@@ -229,12 +238,20 @@ class Renderer {
   ): { [k: string]: Json } {
     const obj = v as Record<string, unknown>;
     this.enter(obj, path);
-    const out: { [k: string]: Json } = Object.create(null);
-    for (const key of Object.keys(obj)) {
-      const p = [...path, key];
+    // A plain object (not `Object.create(null)`, which the engine keeps as a slow dictionary).
+    const out: { [k: string]: Json } = {};
+    // Keys go in sorted, so that the document's own key order is the file's.
+    const keys = Object.keys(obj).sort();
+    for (const key of keys) {
+      if (INDEX_LIKE.test(key)) this.integerKeys = true;
       const handler = special !== undefined && Object.hasOwn(special, key) ? special[key]! : rest;
-      const j = handler(obj[key], p);
-      if (j !== undefined) out[key] = j;
+      path.push(key);
+      const j = handler(obj[key], path);
+      path.pop();
+      if (j === undefined) continue;
+      if (key === "__proto__")
+        Object.defineProperty(out, key, { value: j, enumerable: true, writable: true, configurable: true });
+      else out[key] = j;
     }
     this.#walking.delete(obj);
     return out;
@@ -277,7 +294,7 @@ class Renderer {
       "TerraformBadValue",
       `\`${showPath(path)}\` takes ${wanted}, written bare; got ${v instanceof Reference ? `\`${v.text}\`` : (JSON.stringify(v) ?? String(v))}.`,
       {
-        path,
+        path: [...path],
         hint: "Terraform wants a bare reference here: build it with the `tf` helpers, so that Grove checks the object exists and writes it without `${}`.",
       },
     );
@@ -357,10 +374,14 @@ class Renderer {
     data: (v, p) => this.typed(v, p),
     provider: (v, p) =>
       this.labelled(v, p, (x, q) => {
-        const list = configurations(force(x)).map((c, i) =>
-          this.block(c, [...q, String(i)], { alias: this.literal, version: this.literal }),
-        );
-        return list.filter((c): c is Json => c !== undefined);
+        const out: Json[] = [];
+        configurations(force(x)).forEach((c, i) => {
+          q.push(String(i));
+          const j = this.block(c, q, { alias: this.literal, version: this.literal });
+          q.pop();
+          if (j !== undefined) out.push(j);
+        });
+        return out;
       }),
     variable: (v, p) =>
       this.labelled(v, p, (x, q) =>
@@ -415,10 +436,17 @@ export function toTerraformJson(
   config: Record<string, unknown>,
   opts: RenderOptions = {},
 ): { [k: string]: Json } {
+  return convert(config, opts).doc;
+}
+
+function convert(
+  config: Record<string, unknown>,
+  opts: RenderOptions,
+): { doc: { [k: string]: Json }; integerKeys: boolean } {
   const r = new Renderer(new Declared(config), opts.keepNulls ?? false);
-  const out: { [k: string]: Json } = Object.create(null);
-  out["//"] = GENERATED_COMMENT;
-  for (const key of Object.keys(config)) {
+  const doc: { [k: string]: Json } = {};
+  doc["//"] = GENERATED_COMMENT;
+  for (const key of Object.keys(config).sort()) {
     const handler = r.blocks[key];
     if (handler === undefined || !Object.hasOwn(r.blocks, key))
       throw r.bad(
@@ -428,9 +456,9 @@ export function toTerraformJson(
     const j = handler(config[key], [key]);
     // Empty groups are left out, as terranix does: `{}` says nothing to Terraform.
     if (j !== undefined && j !== null && !(typeof j === "object" && Object.keys(j).length === 0))
-      out[key] = j;
+      doc[key] = j;
   }
-  return out;
+  return { doc, integerKeys: r.integerKeys };
 }
 
 /** JSON with 2-space indentation and keys sorted by code unit, whatever the engine's key order. */
@@ -462,5 +490,8 @@ export function writeJson(v: Json, indent = ""): string {
  * await writeFile("main.tf.json", renderTerraform(config));
  */
 export function renderTerraform(config: Record<string, unknown>, opts: RenderOptions = {}): string {
-  return `${writeJson(toTerraformJson(config, opts))}\n`;
+  const { doc, integerKeys } = convert(config, opts);
+  // The document's keys were inserted sorted, so the engine's own writer gives the same bytes as
+  // `writeJson`, faster — unless a key is one it moves to the front as an array index.
+  return `${integerKeys ? writeJson(doc) : JSON.stringify(doc, null, 2)}\n`;
 }

@@ -202,6 +202,12 @@ describe("renderTerraform", () => {
     expect(Object.is(json.locals.z, -0)).toBe(false);
   });
 
+  it("writes a `__proto__` key as a key", () => {
+    const text = renderTerraform({ locals: { m: JSON.parse('{"__proto__": "x", "a": 1}') } });
+    expect(JSON.parse(text).locals.m).toEqual(JSON.parse('{"__proto__": "x", "a": 1}'));
+    expect(text).toContain('"__proto__": "x"');
+  });
+
   it("forces lazy values in plain configurations", () => {
     const json = toTerraformJson({ locals: { l: lazy(() => "late") } }) as any;
     expect(json.locals.l).toBe("late");
