@@ -114,6 +114,8 @@ interface Step {
   readonly env: Env;
   readonly output: ((text: string) => void) | undefined;
   readonly guard: SignalGuard;
+  /** Called with the process id of each terraform started (so the lock names it). */
+  readonly started: (pid: number | undefined) => Promise<void>;
 }
 
 /**
@@ -134,6 +136,7 @@ async function terraform(step: Step, args: string[], kind: "stream" | "status" |
     stderr: piped ? "pipe" : "inherit",
   });
   step.guard.stop = () => child.kill("SIGTERM");
+  await step.started(child.pid);
   if (piped) {
     if (!capture) child.stdout?.on("data", (d: Buffer) => step.output!(d.toString("utf8")));
     child.stderr?.on("data", (d: Buffer) => step.output!(d.toString("utf8")));
@@ -200,7 +203,14 @@ export async function runTerraform(command: TerraformCommand, opts: RunOptions):
     let stateWritten = false;
     try {
       await writeFile(join(paths.workdir, "main.tf.json"), text);
-      const step = { program, cwd: paths.workdir, env, output: opts.output, guard };
+      const step: Step = {
+        program,
+        cwd: paths.workdir,
+        env,
+        output: opts.output,
+        guard,
+        started: async (pid) => state?.running(pid),
+      };
       const color = (opts.color ?? (opts.output === undefined && process.stdout.isTTY)) ? [] : ["-no-color"];
       await terraform(step, ["init", "-input=false", ...color], "status");
       const stdout = await terraform(

@@ -4,7 +4,7 @@
  * It is decrypted into the workspace's working folder only for one run, then re-encrypted when it
  * changed and the plaintext shredded.
  *
- * A run holds a lock file naming its process. A crash (the process killed, the machine off) can
+ * A run holds a lock file naming its process and the terraform it runs. A crash (the process killed, the machine off) can
  * leave the lock and plaintext behind; the next run finds the lock's process gone, re-encrypts the
  * state the crashed run left (when it is at least as new as the stored one: terraform may have
  * created resources that only it records) and shreds it before doing anything else.
@@ -203,6 +203,11 @@ export class StateSession {
     this.stored = { bytes, recipients: this.recipients };
   }
 
+  /** Records the terraform process now running in the lock, beside Grove's own. */
+  async running(pid: number | undefined): Promise<void> {
+    await writeFile(this.paths.lock, `${process.pid}\n${pid ?? ""}\n`, { mode: 0o600 });
+  }
+
   private async shredPlaintext(): Promise<void> {
     await shred(this.paths.errored);
     let names: string[] = [];
@@ -280,11 +285,17 @@ async function lock(paths: StatePaths, opts: StateOptions): Promise<void> {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
   }
-  const pid = Number.parseInt((await readIfExists(paths.lock))?.toString("utf8") ?? "", 10);
-  if (Number.isInteger(pid) && pid > 0 && isAlive(pid))
-    throw new GroveError("TerraformLocked", `Process ${pid} holds the lock of this workspace.`, {
+  // The lock names the Grove process and the terraform it runs: a killed Grove leaves terraform
+  // running on its own, still writing the state, and that must finish first.
+  const pids = ((await readIfExists(paths.lock))?.toString("utf8") ?? "")
+    .split(/\s+/)
+    .map((t) => Number.parseInt(t, 10))
+    .filter((n) => Number.isInteger(n) && n > 0);
+  const alive = pids.find(isAlive);
+  if (alive !== undefined)
+    throw new GroveError("TerraformLocked", `Process ${alive} holds the lock of this workspace.`, {
       file: paths.lock,
     });
-  opts.note(`taking over the lock of an interrupted run${Number.isInteger(pid) ? ` (process ${pid})` : ""}`);
+  opts.note(`taking over the lock of an interrupted run${pids.length > 0 ? ` (process ${pids[0]})` : ""}`);
   await writeFile(paths.lock, `${process.pid}\n`, { mode: 0o600 });
 }
