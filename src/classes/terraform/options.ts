@@ -76,5 +76,8 @@ export const terraformModules: readonly unknown[] = [declarations];
  * The arguments every terraform module receives besides `config`, `options` and `lib`: `tf`, the
  * reference helpers. They are special arguments (not `_module.args`) so that a module may use them
  * while it is being loaded, to build its definitions.
+ *
+ * @example
+ * evalModules({ class: "terraform", specialArgs: terraformSpecialArgs, modules: [...terraformModules, ({ tf }) => ({ locals: { r: tf.var("region") } })] });
  */
 export const terraformSpecialArgs: Readonly<Record<string, unknown>> = { tf };

@@ -19,7 +19,12 @@ export type Step = string | number;
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
-/** HCL's quoted string literal: JSON's escapes, plus the template escapes for `${` and `%{`. */
+/**
+ * HCL's quoted string literal: JSON's escapes, plus the template escapes for `${` and `%{`.
+ *
+ * @example
+ * hclString('say "${hi}"') === '"say \\"$${hi}\\""'; // true
+ */
 export function hclString(s: string): string {
   return JSON.stringify(s).replace(/([$%])\{/g, "$1$1{");
 }
@@ -141,7 +146,12 @@ export class Template {
   }
 }
 
-/** Terraform's template escapes: a literal `${` is `$${`, a literal `%{` is `%%{`. */
+/**
+ * Terraform's template escapes: a literal `${` is `$${`, a literal `%{` is `%%{`.
+ *
+ * @example
+ * escapeTemplate("50%{x} of ${y}"); // "50%%{x} of $${y}"
+ */
 export function escapeTemplate(s: string): string {
   return s.includes("{") ? s.replace(/([$%])\{/g, "$1$1{") : s;
 }

@@ -3,7 +3,7 @@
  * them (objects key by key, lists concatenated, scalars must agree), and provider configurations
  * merged by alias.
  */
-import { GroveError } from "../../errors.js";
+import { GroveError, showPath } from "../../errors.js";
 import { type Def, FloatValue, force, type OptionType, types } from "../../lib/index.js";
 import { Expression, Reference, Template } from "./references.js";
 
@@ -47,7 +47,11 @@ function sameScalar(a: unknown, b: unknown): boolean {
 function showDef(d: Def): string {
   const v = d.value;
   const shown =
-    v instanceof Reference || v instanceof Expression ? `\${${v.text}}` : (JSON.stringify(v) ?? String(v));
+    v instanceof Reference || v instanceof Expression
+      ? `\${${v.text}}`
+      : v instanceof Template
+        ? JSON.stringify(v.text)
+        : (JSON.stringify(v) ?? String(v));
   return `\n- In \`${d.file}${d.line === undefined ? "" : `:${d.line}`}': ${shown}`;
 }
 
@@ -57,7 +61,10 @@ let listOfValue: OptionType | undefined;
 /**
  * A Terraform value: string, number, boolean, null, list, object, or a reference/expression/
  * template made by `tf`. Objects merge key by key, lists concatenate (as in terranix), scalars
- * must be equal.
+ * must be equal. Also the type for options of your own that hold Terraform values.
+ *
+ * @example
+ * options: { web: { labels: mkOption({ type: types.attrsOf(terraformValue), default: {} }) } }
  */
 export const terraformValue: OptionType = types.mkOptionType({
   name: "terraformValue",
@@ -70,7 +77,7 @@ export const terraformValue: OptionType = types.mkOptionType({
       if (kindOf(d.value) !== kind)
         throw new GroveError(
           "Conflict",
-          `The option \`${loc.join(".")}' has definitions of different kinds (object, list, scalar or null):${defs.map(showDef).join("")}`,
+          `The option \`${showPath(loc)}' has definitions of different kinds (object, list, scalar or null):${defs.map(showDef).join("")}`,
           { path: loc, file: defs[0]!.file, line: defs[0]!.line },
         );
     switch (kind) {
@@ -86,7 +93,7 @@ export const terraformValue: OptionType = types.mkOptionType({
         if (other)
           throw new GroveError(
             "Conflict",
-            `The option \`${loc.join(".")}' has conflicting definition values:${showDef(first)}${showDef(other)}`,
+            `The option \`${showPath(loc)}' has conflicting definition values:${showDef(first)}${showDef(other)}`,
             { path: loc, file: first.file, line: first.line },
           );
         return first.value;

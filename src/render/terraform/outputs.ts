@@ -40,7 +40,12 @@ export function parseTerraformOutputs(text: string): TerraformOutputs {
   return out;
 }
 
-/** The outputs as JSON for people: sensitive values are shown as `"(sensitive)"`. */
+/**
+ * The outputs as JSON for people: sensitive values are shown as `"(sensitive)"`.
+ *
+ * @example
+ * showOutputs({ ip: "203.0.113.7", token: new Secret("t") }); // '{\n  "ip": "203.0.113.7",\n  "token": "(sensitive)"\n}'
+ */
 export function showOutputs(outputs: TerraformOutputs): string {
   // Not a JSON.stringify replacer: it would see a Secret only after its throwing toJSON ran.
   const shown = Object.fromEntries(

@@ -461,7 +461,12 @@ function convert(
   return { doc, integerKeys: r.integerKeys };
 }
 
-/** JSON with 2-space indentation and keys sorted by code unit, whatever the engine's key order. */
+/**
+ * JSON with 2-space indentation and keys sorted by code unit, whatever the engine's key order.
+ *
+ * @example
+ * writeJson({ "9": 1, "10": 2 }); // '{\n  "10": 2,\n  "9": 1\n}'
+ */
 export function writeJson(v: Json, indent = ""): string {
   if (v === null || typeof v !== "object") return JSON.stringify(v);
   const inner = `${indent}  `;

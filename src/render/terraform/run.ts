@@ -165,11 +165,12 @@ function argsFor(command: TerraformCommand, color: string[], opts: RunOptions): 
   }
 }
 
-/** The document to write, and whether Grove keeps its state (no backend of the user's own). */
+/** The document to write, and whether Grove keeps its state (no backend or HCP `cloud` of the user's own). */
 function document(config: Record<string, unknown>): { text: string; managed: boolean } {
   const doc = toTerraformJson(config);
   const block = (doc.terraform ?? {}) as { [k: string]: Json };
-  if (block.backend !== undefined) return { text: `${writeJson(doc)}\n`, managed: false };
+  if (block.backend !== undefined || block.cloud !== undefined)
+    return { text: `${writeJson(doc)}\n`, managed: false };
   doc.terraform = { ...block, backend: { local: { path: LOCAL_STATE } } };
   return { text: `${writeJson(doc)}\n`, managed: true };
 }
