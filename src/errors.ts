@@ -214,6 +214,30 @@ export const catalogue = {
     title: "Unknown home",
     hint: 'A home is `user@machine` for a user of a machine, or a standalone `home("user@host", { … })`.',
   },
+  TerraformUnknownReference: {
+    title: "Reference to an undeclared Terraform object",
+    hint: "Declare the object (`resource.<type>.<name>`, `data…`, `variable…`, `locals…`, `module…`, or a provider with that `alias`), or correct the name in the reference.",
+  },
+  TerraformBadValue: {
+    title: "Value cannot be written as Terraform JSON",
+    hint: "Use strings, finite numbers, booleans, null, lists and plain objects, and `tf.ref`/`tf.expr`/`tf.template` for references; no functions, class instances, NaN or values that contain themselves.",
+  },
+  TerraformNotFound: {
+    title: "The terraform program was not found",
+    hint: "Install Terraform (1.x) and put `terraform` on PATH, or set `GROVE_TERRAFORM` to the program's path.",
+  },
+  TerraformFailed: {
+    title: "terraform failed",
+    hint: "Terraform's own output above says why. Grove re-encrypted whatever state terraform wrote, so fix the cause and run the command again.",
+  },
+  TerraformLocked: {
+    title: "Another Grove run is using this Terraform workspace",
+    hint: "Wait for it to finish. If no Grove run is active (the process named in the lock is gone), run the command again: Grove takes over a stale lock and recovers the state it left.",
+  },
+  TerraformConfigLoad: {
+    title: "Terraform configuration file could not be loaded",
+    hint: "Pass `--config` a `.ts`, `.mjs`, `.js` or `.json` file whose default export is a terraform module (or a list of them).",
+  },
   Usage: {
     title: "Wrong command usage",
     hint: "Run `grove --help` or `grove <command> --help`.",

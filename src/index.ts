@@ -4,6 +4,7 @@
  */
 
 export { PackageRef, packageSet } from "./classes/index.js";
+export { ref, tf } from "./classes/terraform/index.js";
 export { catalogue, type ErrorCode, GroveError } from "./errors.js";
 export * from "./lib/index.js";
 export type {

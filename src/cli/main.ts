@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { defineCommand } from "citty";
 import { runCli } from "./render-error.js";
 import { secretsCommand } from "./secrets.js";
+import { tfCommand } from "./tf.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
   version: string;
@@ -19,6 +20,7 @@ const main = defineCommand({
     options: () => import("./options.js").then((m) => m.optionsCommand),
     sync: () => import("./sync.js").then((m) => m.syncCommand),
     init: () => import("./init.js").then((m) => m.initCommand),
+    tf: tfCommand,
   },
 });
 

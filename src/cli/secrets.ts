@@ -3,9 +3,9 @@
  * Plaintext reaches stdout only from `get` and `decrypt`; values come in on stdin or from a file,
  * never from argv (which other users can read in the process list).
  */
-import { existsSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import { defineCommand } from "citty";
 import { execa } from "execa";
 import { GroveError } from "../errors.js";
@@ -26,30 +26,10 @@ import {
   sshPublicKeyToAge,
   writeFileAtomic,
 } from "../secrets/index.js";
+import { dirArg, fleetRoot } from "./fleet-root.js";
 
 /** The store's folder in a fleet (the layout clan uses too: `sops/users`, `sops/secrets`, …). */
 const STORE_DIR = "sops";
-
-const dirArg = {
-  dir: {
-    type: "string",
-    description:
-      "Fleet folder holding `secrets/` (default: the nearest ancestor with `modules/` or `secrets/`)",
-    valueHint: "DIR",
-  },
-} as const;
-
-/** The fleet root, as every command finds it: `--dir`, else the nearest folder with `modules/` or `sops/`. */
-function fleetRoot(dir: string | undefined): string {
-  if (dir !== undefined) return resolve(dir);
-  let here = process.cwd();
-  for (;;) {
-    if (existsSync(join(here, "modules")) || existsSync(join(here, STORE_DIR))) return here;
-    const up = dirname(here);
-    if (up === here) return process.cwd();
-    here = up;
-  }
-}
 
 function storeOf(args: { dir?: string | undefined }): SecretStore {
   return new SecretStore(join(fleetRoot(args.dir), STORE_DIR));
