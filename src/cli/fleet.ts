@@ -1,14 +1,34 @@
-/** Opening the fleet a command works on: `--dir`, else the nearest folder with `modules/`. */
+/** How commands find the fleet they work on: `--dir`, else the nearest folder above that holds one. */
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { evaluateProject, type Project } from "../project/index.js";
 import { findFleetRoot, loadFleet } from "../tree/index.js";
 
+/** The `--dir` option every fleet command takes. */
 export const dirArg = {
   dir: {
     type: "string",
     description: "The fleet's folder (default: the nearest folder above with modules/)",
+    valueHint: "DIR",
   },
 } as const;
 
+/**
+ * The fleet root for commands that also work outside a fleet (the secret store): `--dir`, else
+ * the nearest ancestor with `modules/` or `sops/`, else the working directory.
+ */
+export function fleetRoot(dir: string | undefined): string {
+  if (dir !== undefined) return resolve(dir);
+  let here = process.cwd();
+  for (;;) {
+    if (existsSync(join(here, "modules")) || existsSync(join(here, "sops"))) return here;
+    const up = dirname(here);
+    if (up === here) return process.cwd();
+    here = up;
+  }
+}
+
+/** The fleet's project evaluation: discovery, loading, then the project modules. */
 export async function openProject(dir: string | undefined): Promise<{ root: string; project: Project }> {
   const root = findFleetRoot(dir);
   const files = await loadFleet(root);

@@ -26,7 +26,7 @@ import {
   sshPublicKeyToAge,
   writeFileAtomic,
 } from "../secrets/index.js";
-import { dirArg, fleetRoot } from "./fleet-root.js";
+import { dirArg, fleetRoot } from "./fleet.js";
 
 /** The store's folder in a fleet (the layout clan uses too: `sops/users`, `sops/secrets`, …). */
 const STORE_DIR = "sops";

@@ -13,7 +13,7 @@ import { terraformModules, terraformSpecialArgs } from "../classes/terraform/ind
 import { GroveError, isGroveError } from "../errors.js";
 import { evalModules } from "../lib/index.js";
 import { runTerraform, showOutputs, type TerraformCommand } from "../render/terraform/index.js";
-import { dirArg, fleetRoot } from "./fleet-root.js";
+import { dirArg, fleetRoot, openProject } from "./fleet.js";
 
 const args = {
   ...dirArg,
@@ -53,11 +53,9 @@ async function loadModules(file: string): Promise<unknown[]> {
   return (Array.isArray(exported) ? exported : [exported]).map((m) => ({ _file: path, imports: [m] }));
 }
 
-async function configOf(file: string | undefined): Promise<Record<string, unknown>> {
-  if (file === undefined)
-    throw new GroveError("Usage", "Give the terraform configuration with `--config FILE`.", {
-      hint: "Until fleets' terraform modules are collected from `modules/`, `grove tf` reads them from `--config FILE`.",
-    });
+/** The terraform configuration: the fleet's (from every machine's aspects), or a `--config` file's. */
+async function configOf(dir: string | undefined, file: string | undefined): Promise<Record<string, unknown>> {
+  if (file === undefined) return (await openProject(dir)).project.terraform().config;
   return evalModules({
     class: "terraform",
     specialArgs: { ...terraformSpecialArgs },
@@ -88,7 +86,7 @@ function command(name: TerraformCommand, description: string) {
       const result = await runTerraform(name, {
         fleet: fleetRoot(args.dir),
         workspace: args.workspace,
-        config: await configOf(args.config),
+        config: await configOf(args.dir, args.config),
         autoApprove: (args as { "auto-approve"?: boolean })["auto-approve"] === true,
         note,
       });

@@ -3,8 +3,9 @@
  * on demand, each machine's and each home's own evaluation.
  */
 import { classModules, type Pkgs, packageSet, passthroughValue } from "../classes/index.js";
+import { terraformModules, terraformSpecialArgs } from "../classes/terraform/index.js";
 import { GroveError } from "../errors.js";
-import { type Evaluation, evalModules, mkDefault } from "../lib/index.js";
+import { type Evaluation, evalModules, force, mkDefault } from "../lib/index.js";
 import { nearest } from "../lib/show.js";
 import { projectModule } from "./options.js";
 import { type Registry, resolveAspects } from "./resolve.js";
@@ -55,6 +56,7 @@ export class Project {
   readonly #machines = new Map<string, Evaluation>();
   readonly #homes = new Map<string, Evaluation>();
   #pkgs: Pkgs | undefined;
+  #terraform: Evaluation | undefined;
 
   constructor(readonly evaluation: Evaluation) {}
 
@@ -167,6 +169,28 @@ export class Project {
     return evaluation;
   }
 
+  /**
+   * The fleet's cloud resources: one evaluation of the `terraform` class over the terraform
+   * modules of every machine's aspects (each with its `machine` argument).
+   */
+  terraform(): Evaluation {
+    if (this.#terraform) return this.#terraform;
+    const modules: unknown[] = [];
+    for (const name of this.machineNames()) {
+      const info = this.machineInfo(name);
+      const site = { machine: info, where: `machine \`${name}'` };
+      for (const m of resolveAspects(this.registry, "terraform", this.machineEntry(name).aspects, site)) {
+        modules.push(forMachine(m, info));
+      }
+    }
+    this.#terraform = evalModules({
+      class: "terraform",
+      specialArgs: { ...terraformSpecialArgs, project: this.config },
+      modules: [...terraformModules, ...modules],
+    });
+    return this.#terraform;
+  }
+
   /** A home's configuration (`user@host`): integrated on a fleet machine, or standalone. */
   home(id: string): Evaluation {
     const cached = this.#homes.get(id);
@@ -246,6 +270,32 @@ export class Project {
     this.#homes.set(id, evaluation);
     return evaluation;
   }
+}
+
+/**
+ * A module bound to one machine: function modules (at any depth of `imports`) receive that
+ * machine as their `machine` argument, and keys are made per machine, so an aspect used by two
+ * machines contributes twice to the fleet-wide terraform evaluation.
+ */
+function forMachine(m: unknown, info: MachineInfo): unknown {
+  const v = force(m);
+  if (typeof v === "function") {
+    return (args: Record<string, unknown>) =>
+      forMachine(
+        (v as (a: unknown) => unknown)(
+          new Proxy(args, { get: (t, k) => (k === "machine" ? info : Reflect.get(t, k)) }),
+        ),
+        info,
+      );
+  }
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return v;
+  const o = v as Record<string, unknown>;
+  if (!("imports" in o) && !("key" in o)) return o;
+  return {
+    ...o,
+    ...(typeof o.key === "string" ? { key: `${o.key}@${info.name}` } : {}),
+    ...(Array.isArray(o.imports) ? { imports: o.imports.map((i) => forMachine(i, info)) } : {}),
+  };
 }
 
 /** Evaluates the project modules (one per fleet file, in discovery order). */

@@ -122,15 +122,16 @@ describe("grove tf", () => {
     expect(existsSync(statePaths(fleet.dir, "stopped").lock)).toBe(false);
   });
 
-  it("says clearly when terraform is missing, the configuration is not given, or cannot be loaded", async () => {
+  it("says clearly when terraform is missing, there is no fleet, or the configuration cannot be loaded", async () => {
     const missing = await grove(fleet, ["tf", "plan", "--config", EXAMPLE], { PATH: "/nonexistent" });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain("error[TerraformNotFound]");
     expect(missing.stderr).toContain("hint: Install Terraform");
 
+    // Without --config the fleet's own terraform is used: here there is no fleet.
     const noConfig = await grove(fleet, ["tf", "plan"]);
     expect(noConfig.code).toBe(1);
-    expect(noConfig.stderr).toContain("error[Usage]");
+    expect(noConfig.stderr).toContain("error[FleetNotFound]");
 
     const broken = join(fleet.dir, "broken.ts");
     writeFileSync(broken, "export default {;\n");
