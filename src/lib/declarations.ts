@@ -122,13 +122,13 @@ export class Skeleton {
     return (this.#names ??= [...this.decls(loc).keys()]);
   }
 
-  /** What `name` is here; `loc` is its full path, for messages. Undefined when not declared. */
-  entry(name: string, loc: readonly string[]): Entry | undefined {
+  /** What `name` is here (`parentLoc` is this skeleton's path, for messages); undefined when not declared. */
+  entry(name: string, parentLoc: readonly string[]): Entry | undefined {
     const cached = this.#entries.get(name);
     if (cached) return cached;
-    const decls = this.decls(loc.slice(0, -1)).get(name);
+    const decls = this.decls(parentLoc).get(name);
     if (!decls) return undefined;
-    const made = makeEntry(loc, decls);
+    const made = makeEntry([...parentLoc, name], decls);
     this.#entries.set(name, made);
     return made;
   }
@@ -199,11 +199,12 @@ function mergeSingleOrMany(loc: readonly string[], decls: readonly DeclSource[])
   return merged;
 }
 
-const treeIds = new WeakMap<object, number>();
-let nextTreeId = 0;
-/** Skeletons by the identity of their sources; bounded, since each new combination adds one. */
-const skeletons = new Map<string, Skeleton>();
-const maxSkeletons = 4096;
+/** Skeletons by the identity of their sources, in a trie: tree object, then file and line. */
+interface TrieNode {
+  skeleton?: Skeleton;
+  next?: WeakMap<object, Map<string, TrieNode>>;
+}
+const trie: TrieNode = {};
 
 /** Larger sets of sources (a machine's root) rarely repeat; sharing them would only hold memory. */
 const maxSharedSources = 4;
@@ -211,18 +212,17 @@ const maxSharedSources = 4;
 /** The shared skeleton for these declaration sources (same trees, same files, same order). */
 export function skeletonFor(sources: readonly DeclSource[]): Skeleton {
   if (sources.length > maxSharedSources) return new Skeleton(sources);
-  let key = "";
+  let node = trie;
   for (const s of sources) {
     const tree = force(s.options);
     if (tree === null || typeof tree !== "object") return new Skeleton(sources);
-    let id = treeIds.get(tree);
-    if (id === undefined) treeIds.set(tree, (id = nextTreeId++));
-    key += `${id}@${s.file}:${s.line ?? ""}\n`;
+    node.next ??= new WeakMap();
+    let byPlace = node.next.get(tree);
+    if (!byPlace) node.next.set(tree, (byPlace = new Map()));
+    const place = s.line === undefined ? s.file : `${s.file}:${s.line}`;
+    let child = byPlace.get(place);
+    if (!child) byPlace.set(place, (child = {}));
+    node = child;
   }
-  let skel = skeletons.get(key);
-  if (!skel) {
-    if (skeletons.size >= maxSkeletons) skeletons.clear();
-    skeletons.set(key, (skel = new Skeleton(sources)));
-  }
-  return skel;
+  return (node.skeleton ??= new Skeleton(sources));
 }

@@ -5,7 +5,7 @@ import { type Def, type OptionType, typeError } from "./types/type.js";
 import { type Condition, orders, priorities, typeTag } from "./wrappers.js";
 
 export function isAttrs(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Lazy);
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !Lazy.is(v);
 }
 
 /** `mkIf` pushed into one attribute: the attribute's value is read only when discharged. */

@@ -1,4 +1,5 @@
 import { GroveError, showPath } from "../errors.js";
+import { attrsSourceOf } from "./lazy-attrs.js";
 
 /**
  * A memoised lazy value: what a Nix thunk is. Created by `lazy(() => v)` in user code, and by the
@@ -18,6 +19,14 @@ export class Lazy {
     this.#key = key;
   }
 
+  /**
+   * Whether `v` is a lazy value. A private-field brand check: unlike `instanceof`, it never runs
+   * a proxy's traps (most configuration values are proxies).
+   */
+  static is(v: unknown): v is Lazy {
+    return typeof v === "object" && v !== null && #state in v;
+  }
+
   static of(fn: () => unknown): Lazy {
     return new Lazy(fn);
   }
@@ -35,7 +44,7 @@ export class Lazy {
       let v = this.#fn
         ? this.#fn()
         : (this.#holder as Record<PropertyKey, unknown>)[this.#key as PropertyKey];
-      while (v instanceof Lazy) v = v.force();
+      while (Lazy.is(v)) v = v.force();
       this.#value = v;
       this.#state = 2;
       this.#fn = undefined;
@@ -65,7 +74,7 @@ export function lazy<T>(fn: () => T): T {
 
 /** Weak head normal form: unwraps lazy values until a real one appears. */
 export function force(v: unknown): unknown {
-  while (v instanceof Lazy) v = v.force();
+  while (Lazy.is(v)) v = v.force();
   return v;
 }
 
@@ -77,6 +86,13 @@ export function deepForce(v: unknown, seen: Set<object> = new Set()): unknown {
   seen.add(v);
   try {
     if (Array.isArray(v)) return v.map((x) => deepForce(x, seen));
+    const source = attrsSourceOf(v);
+    if (source) {
+      // A lazy attribute set: read names and values from its source, not through the proxy.
+      const out: Record<string, unknown> = {};
+      for (const k of source.names()) out[k] = deepForce(source.value(k), seen);
+      return out;
+    }
     if (Object.getPrototypeOf(v) !== Object.prototype && Object.getPrototypeOf(v) !== null) return v;
     const out: Record<string, unknown> = {};
     for (const k of Object.keys(v)) out[k] = deepForce((v as Record<string, unknown>)[k], seen);

@@ -347,7 +347,7 @@ class Namespace implements AttrsSource {
   child(name: string): OptionNode | Namespace | undefined {
     const existing = this.#children.get(name);
     if (existing) return existing;
-    const entry = this.skeleton.entry(name, [...this.loc, name]);
+    const entry = this.skeleton.entry(name, this.loc);
     if (!entry) return undefined;
     const made =
       entry.kind === "option"
@@ -588,15 +588,18 @@ export class OptionNode {
   #state = 0;
   #value: unknown;
 
-  readonly loc: readonly string[];
+  #loc: readonly string[] | undefined;
 
   constructor(
     readonly ctx: Context,
     readonly parent: Namespace,
     readonly name: string,
     readonly merged: MergedDecl,
-  ) {
-    this.loc = [...parent.loc, name];
+  ) {}
+
+  /** The option's path (made when first needed: most options never need it). */
+  get loc(): readonly string[] {
+    return (this.#loc ??= [...this.parent.loc, this.name]);
   }
 
   get type(): OptionType {
@@ -913,8 +916,9 @@ function unify(
   const cls = typeof m._class === "string" ? m._class : null;
   const disabledModules = (m.disabledModules as unknown[] | undefined) ?? [];
   if ("config" in m || "options" in m) {
-    const bad = Object.keys(m).filter((k) => !fullModuleKeys.has(k));
-    if (bad.length > 0) {
+    let bad: string[] | undefined;
+    for (const k in m) if (!fullModuleKeys.has(k)) (bad ??= []).push(k);
+    if (bad !== undefined) {
       throw new GroveError(
         "BadModule",
         `Module \`${modKey}' has an unsupported attribute \`${bad[0]}'. This is caused by introducing a top-level \`config' or \`options' attribute. Add configuration attributes immediately on the top level instead, or move all of them (namely: ${bad.join(" ")}) into the explicit \`config' attribute.`,

@@ -19,7 +19,7 @@ function isIdentifier(k: string): boolean {
 
 /** Renders a value in Nix syntax for error messages; unforced parts show as `<thunk>`. */
 export function showValue(v: unknown, indent = "", depth = 0): string {
-  if (v instanceof Lazy) return "<thunk>";
+  if (Lazy.is(v)) return "<thunk>";
   if (v === null) return "null";
   if (v === undefined) return "<undefined>";
   switch (typeof v) {

@@ -1,4 +1,4 @@
-import { force } from "../lib/index.js";
+import { attrsSourceOf, force } from "../lib/index.js";
 
 function write(value: unknown, out: string[]): void {
   const v = force(value);
@@ -28,12 +28,13 @@ function write(value: unknown, out: string[]): void {
         write((v as { toJSON(): unknown }).toJSON(), out);
         return;
       }
-      const keys = Object.keys(v).sort();
+      const source = attrsSourceOf(v);
+      const keys = (source ? [...source.names()] : Object.keys(v)).sort();
       out.push("{");
       for (let i = 0; i < keys.length; i++) {
         const k = keys[i]!;
         out.push(i === 0 ? `${JSON.stringify(k)}:` : `,${JSON.stringify(k)}:`);
-        write((v as Record<string, unknown>)[k], out);
+        write(source ? source.value(k) : (v as Record<string, unknown>)[k], out);
       }
       out.push("}");
       return;
