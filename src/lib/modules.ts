@@ -177,8 +177,7 @@ class Context {
     if (this.#configState === 1) throw recursionError(this.prefix);
     this.#configState = 1;
     try {
-      const freeformType = (this.root.child("_module") as Namespace).optionNode("freeformType")
-        .value as OptionType | null;
+      const freeformType = this.moduleSetting("freeformType", null) as OptionType | null;
       let source: AttrsSource = this.root;
       if (freeformType !== null && freeformType !== undefined) {
         const found: Unmatched[] = [];
@@ -206,11 +205,24 @@ class Context {
     }
   }
 
+  /**
+   * `_module.check` or `_module.freeformType`. Most evaluations define neither (only
+   * `_module.args`), and then the option's default is its value without building the option.
+   */
+  moduleSetting(name: "check" | "freeformType", fallback: unknown): unknown {
+    for (const c of this.root.defs.get("_module") ?? []) {
+      const v = force((c.config as Record<string, unknown>)._module);
+      if (!isAttrs(v) || typeTag(v) !== undefined || name in v) {
+        return ((this.root.child("_module") as Namespace).optionNode(name) as OptionNode).value;
+      }
+    }
+    return fallback;
+  }
+
   /** Nix's `checkUnmatched`: a definition that no option matches is an error (unless freeform or unchecked). */
   check(): void {
     if (this.#checked || this.opts.passthrough) return;
-    const moduleNs = this.root.child("_module") as Namespace;
-    if (moduleNs.optionNode("check").value === true && moduleNs.optionNode("freeformType").value === null) {
+    if (this.moduleSetting("check", true) === true && this.moduleSetting("freeformType", null) === null) {
       const found: Unmatched[] = [];
       this.root.unmatched(found, [], true);
       if (found.length > 0) throw this.undefinedOption(found[0]!);

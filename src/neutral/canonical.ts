@@ -1,5 +1,24 @@
 import { attrsSourceOf, force } from "../lib/index.js";
 
+/** Sorted copies of name lists, which lazy attribute sets of one shape share. */
+const sorted = new WeakMap<readonly string[], string[]>();
+function sortedNames(names: readonly string[]): string[] {
+  let s = sorted.get(names);
+  if (!s) sorted.set(names, (s = [...names].sort()));
+  return s;
+}
+
+/** `"key":`, made once per key: configurations repeat the same option names. */
+const quoted = new Map<string, string>();
+function quotedKey(k: string): string {
+  let q = quoted.get(k);
+  if (q === undefined) {
+    q = `${JSON.stringify(k)}:`;
+    if (quoted.size < 100_000) quoted.set(k, q);
+  }
+  return q;
+}
+
 function write(value: unknown, out: string[]): void {
   const v = force(value);
   if (v === null) {
@@ -29,11 +48,11 @@ function write(value: unknown, out: string[]): void {
         return;
       }
       const source = attrsSourceOf(v);
-      const keys = (source ? [...source.names()] : Object.keys(v)).sort();
+      const keys = source ? sortedNames(source.names()) : Object.keys(v).sort();
       out.push("{");
       for (let i = 0; i < keys.length; i++) {
         const k = keys[i]!;
-        out.push(i === 0 ? `${JSON.stringify(k)}:` : `,${JSON.stringify(k)}:`);
+        out.push(i === 0 ? quotedKey(k) : `,${quotedKey(k)}`);
         write(source ? source.value(k) : (v as Record<string, unknown>)[k], out);
       }
       out.push("}");
