@@ -119,7 +119,8 @@ export class Skeleton {
 
   /** The declared names, in declaration order. */
   nameList(loc: readonly string[]): readonly string[] {
-    return (this.#names ??= [...this.decls(loc).keys()]);
+    // Frozen: shared by every evaluation with this skeleton.
+    return (this.#names ??= Object.freeze([...this.decls(loc).keys()]) as string[]);
   }
 
   /** What `name` is here (`parentLoc` is this skeleton's path, for messages); undefined when not declared. */

@@ -1,8 +1,10 @@
 import { attrsSourceOf, force } from "../lib/index.js";
 
-/** Sorted copies of name lists, which lazy attribute sets of one shape share. */
+/** Sorted copies of the (frozen) name lists that lazy attribute sets of one shape share. */
 const sorted = new WeakMap<readonly string[], string[]>();
 function sortedNames(names: readonly string[]): string[] {
+  // Only shared (frozen) lists are worth remembering; others are sorted once and dropped.
+  if (!Object.isFrozen(names)) return [...names].sort();
   let s = sorted.get(names);
   if (!s) sorted.set(names, (s = [...names].sort()));
   return s;
