@@ -5,7 +5,7 @@
 import { classModules, type Pkgs, packageSet, passthroughValue } from "../classes/index.js";
 import { terraformModules, terraformSpecialArgs } from "../classes/terraform/index.js";
 import { GroveError } from "../errors.js";
-import { type Evaluation, evalModules, force, mkDefault } from "../lib/index.js";
+import { type Evaluation, evalModules, force, mkDefault, mkOption, types } from "../lib/index.js";
 import { nearest } from "../lib/show.js";
 import { projectModule } from "./options.js";
 import { type Registry, resolveAspects } from "./resolve.js";
@@ -40,6 +40,29 @@ export interface HomeTarget {
   readonly standalone: boolean;
 }
 
+/** What a per-system evaluation declares: the flake's per-system outputs. */
+const perSystemModule = {
+  _file: "grove/perSystem",
+  key: "grove/perSystem",
+  options: {
+    packages: mkOption({
+      type: types.lazyAttrsOf(types.raw),
+      default: {},
+      description: "Packages built for this system.",
+    }),
+    devShells: mkOption({
+      type: types.lazyAttrsOf(types.raw),
+      default: {},
+      description: "Development shells (`nix develop`).",
+    }),
+    checks: mkOption({
+      type: types.lazyAttrsOf(types.raw),
+      default: {},
+      description: "Checks run by `nix flake check`.",
+    }),
+  },
+};
+
 function defaultHomeDirectory(user: string, system: string): string {
   if (user === "root") return system.endsWith("-darwin") ? "/var/root" : "/root";
   return system.endsWith("-darwin") ? `/Users/${user}` : `/home/${user}`;
@@ -57,6 +80,7 @@ export class Project {
   readonly #homes = new Map<string, Evaluation>();
   #pkgs: Pkgs | undefined;
   #terraform: Evaluation | undefined;
+  readonly #perSystem = new Map<string, Evaluation>();
 
   constructor(readonly evaluation: Evaluation) {}
 
@@ -189,6 +213,33 @@ export class Project {
       modules: [...terraformModules, ...modules],
     });
     return this.#terraform;
+  }
+
+  /**
+   * Per-system outputs (packages, dev shells, checks) for one of `systems`: the `perSystem`
+   * modules evaluated with that system's `system` and `pkgs`.
+   */
+  perSystem(system: string): Evaluation {
+    const cached = this.#perSystem.get(system);
+    if (cached) return cached;
+    const systems = this.config.systems as string[];
+    if (!systems.includes(system)) {
+      const near = nearest(system, systems, 1);
+      throw new GroveError(
+        "Usage",
+        `\`${system}' is not one of the fleet's systems (${systems.join(", ")}).`,
+        {
+          hint: near.length > 0 ? `Did you mean \`${near[0]}'?` : "Add it to `systems`.",
+        },
+      );
+    }
+    const evaluation = evalModules({
+      class: "perSystem",
+      specialArgs: { system, pkgs: this.pkgs, project: this.config },
+      modules: [perSystemModule, this.config.perSystem],
+    });
+    this.#perSystem.set(system, evaluation);
+    return evaluation;
   }
 
   /** A home's configuration (`user@host`): integrated on a fleet machine, or standalone. */

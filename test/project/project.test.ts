@@ -154,6 +154,24 @@ describe("the project", () => {
     expect(config.services.openssh.enable).toBe(false);
   });
 
+  it("evaluates perSystem modules once per system, with that system", () => {
+    const p = project({
+      config: {
+        perSystem: ({ system, pkgs }: { system: string; pkgs: any }) => ({
+          packages: { default: pkgs.hello },
+          devShells: { default: { name: `shell-${system}` } },
+        }),
+      },
+    });
+    expect(p.perSystem("aarch64-darwin").config.devShells.default).toEqual({ name: "shell-aarch64-darwin" });
+    expect(JSON.parse(JSON.stringify(p.perSystem("x86_64-linux").config.packages))).toEqual({
+      default: { $package: "hello" },
+    });
+    expect(() => p.perSystem("x86_64-linx")).toThrowError(
+      expect.objectContaining({ hint: expect.stringContaining("x86_64-linux") }),
+    );
+  });
+
   it("evaluates nothing until asked", () => {
     let evaluated = 0;
     const p = project(
