@@ -13,11 +13,13 @@ function wrapRegistry(
     new ComputedAttrs(Object.keys(value), (cls) => {
       const named = value[cls]!;
       return lazyAttrs(
+        // The merged deferred module (`{ imports }`) itself, with its class and a key: no extra
+        // level of imports, so definitions keep the order Nix gives the same registry.
         new ComputedAttrs(Object.keys(named), (name) => ({
           ...(cls === "generic" ? {} : { _class: cls }),
           _file: `modules.${cls}.${name}`,
           key: `grove:modules.${cls}.${name}`,
-          imports: [named[name]],
+          imports: (named[name] as { imports: unknown[] }).imports,
         })),
       );
     }),
