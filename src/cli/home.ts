@@ -269,6 +269,12 @@ const switchCommand = defineCommand({
 const rollbackCommand = defineCommand({
   meta: { name: "rollback", description: "Make the previous generation (or generation N) live again" },
   args: {
+    target: {
+      type: "positional",
+      required: false,
+      description: "The home, `user@host`: without --home, refuse unless it is $USER's at $HOME",
+    },
+    ...dirArg,
     to: {
       type: "string",
       valueHint: "N",
@@ -279,6 +285,8 @@ const rollbackCommand = defineCommand({
   },
   run: async ({ args }) => {
     const w = where(args.home);
+    // The generations live in the state folder; naming the home only adds the owner check.
+    if (args.target !== undefined && !w.explicit) checkOwner(await chooseHome(args), w);
     const to = optionalNumber(args.to, "--to");
     const r = await rollback({
       home: w.home,

@@ -132,6 +132,8 @@ describe.concurrent("grove home on the example fleet", () => {
       USER: "alice",
     });
     expect(elsewhere.stderr).toContain(`is for the home /home/alice, but $HOME is ${home}.`);
+    const back = await grove(["rollback", "alice@cinnabar", "--dir", example], { HOME: home, USER: "bob" });
+    expect(back.stderr).toContain("error[HomeUserMismatch]: The home alice@cinnabar is for the user alice");
     expect(snapshot(home, "")).toEqual({});
   });
 
