@@ -178,6 +178,14 @@ export const catalogue = {
     title: "Home belongs to another user",
     hint: "Run as the configured user, or pass `--home DIR` to activate into another directory.",
   },
+  HomeConfigInvalid: {
+    title: "Invalid home configuration",
+    hint: "Fix the option named above; `grove why <user@host> <option>` shows which files define it, and `docs/activation.md` how each option becomes a file.",
+  },
+  HomeNotChosen: {
+    title: "Which home to activate",
+    hint: "Name the home, as in `grove home switch alice@laptop`; `grove eval` lists every home of the fleet.",
+  },
   FleetNotFound: {
     title: "No fleet here",
     hint: "Run the command inside a fleet (a folder with `modules/`), pass `--dir DIR`, or create one with `grove init`.",

@@ -6,6 +6,16 @@ export type { Collision, CollisionReason, Drift } from "./collisions.js";
 export { diffGenerations, type GenerationDiff, type TargetChange, unifiedDiff } from "./diff.js";
 export { type ExpireOptions, type ExpireResult, expire, parseAge } from "./expire.js";
 export {
+  type FromConfigOptions,
+  type HomeConfig,
+  type HomeFileOptions,
+  type HomeFromConfig,
+  homeSpecFromConfig,
+  sessionVarsFile,
+  xdgConfigDir,
+  xdgDataDir,
+} from "./from-config.js";
+export {
   type BuildOptions,
   buildGeneration,
   type FileEntry,

@@ -1,6 +1,7 @@
 /**
- * The typed input of home activation: what a home should contain. The configuration evaluator will
- * produce it from `home.file`, `xdg.configFile` and friends; until then the CLI reads it from JSON.
+ * The typed input of home activation: what a home should contain. `homeSpecFromConfig` produces it
+ * from a fleet home's configuration (`home.file`, `xdg.configFile`, `programs.*`…); `--spec` reads it
+ * from JSON.
  */
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";

@@ -2,7 +2,20 @@
 import { mkEnableOption, mkOption, types } from "../lib/index.js";
 import { passthrough } from "./passthrough.js";
 
-const { attrsOf, bool, either, int, lines, listOf, nullOr, package: pkg, port, str, submodule } = types;
+const {
+  attrsOf,
+  bool,
+  coercedTo,
+  either,
+  int,
+  lines,
+  listOf,
+  nullOr,
+  package: pkg,
+  port,
+  str,
+  submodule,
+} = types;
 
 /** A file in the home (or under an XDG folder): its content and how it is placed. */
 export const fileEntry = submodule(({ name }: { name: string }) => ({
@@ -42,6 +55,15 @@ export const fileEntry = submodule(({ name }: { name: string }) => ({
     }),
   },
 }));
+
+/** An activation step, as home-manager's DAG entries are written: `{ data, after, before }`. */
+const activationStep = submodule({
+  options: {
+    data: mkOption({ type: lines, description: "The shell commands (run with `/bin/sh`)." }),
+    after: mkOption({ type: listOf(str), default: [], description: "Steps this one runs after." }),
+    before: mkOption({ type: listOf(str), default: [], description: "Steps this one runs before." }),
+  },
+});
 
 const shellOptions = (name: string) => ({
   enable: mkEnableOption(name),
@@ -88,6 +110,12 @@ export const homeModule = {
         description: "Environment variables set for the user's sessions.",
       }),
       file: mkOption({ type: attrsOf(fileEntry), default: {}, description: "Files in the home folder." }),
+      activation: mkOption({
+        type: attrsOf(coercedTo(lines, (data) => ({ data }), activationStep)),
+        default: {},
+        description:
+          "Shell commands run when the home is activated, ordered by `after`/`before` around `writeBoundary` and `linkGeneration`; a plain string runs anywhere.",
+      }),
     },
     xdg: {
       configFile: mkOption({

@@ -28,7 +28,7 @@ export function selectPath(config: unknown, dotted: string, target: string): unk
 }
 
 /** A configuration as plain data, after its assertions; warnings go to stderr. */
-function checked(evaluation: Evaluation): unknown {
+export function checked(evaluation: Evaluation): unknown {
   const config = evaluation.config;
   for (const w of checkAssertions(config as never)) process.stderr.write(`warning: ${w}\n`);
   return deepForce(config);

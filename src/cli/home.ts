@@ -1,8 +1,10 @@
 /**
- * `grove home build|switch|rollback|generations|expire|diff`: native home activation. Until the
- * configuration evaluator lands, the home comes from a JSON spec (`--spec FILE`, see
+ * `grove home build|switch|rollback|generations|expire|diff`: native home activation of a home of
+ * the fleet (`user@host`, evaluated from its aspects), or of a plain JSON spec (`--spec FILE`, see
  * docs/activation.md).
  */
+import { statSync } from "node:fs";
+import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { defineCommand } from "citty";
 import {
@@ -10,7 +12,9 @@ import {
   buildGeneration,
   diffGenerations,
   expire,
-  type LoadedSpec,
+  type HomeConfig,
+  type HomeSpec,
+  homeSpecFromConfig,
   type LogEvent,
   listGenerations,
   loadHomeSpec,
@@ -20,6 +24,9 @@ import {
   switchGeneration,
 } from "../activate/index.js";
 import { GroveError } from "../errors.js";
+import type { Project } from "../project/index.js";
+import { checked } from "./eval.js";
+import { dirArg, openProject } from "./fleet.js";
 
 const out = (text: string) => process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
 const err = (text: string) => process.stderr.write(text.endsWith("\n") ? text : `${text}\n`);
@@ -72,22 +79,102 @@ function where(homeArg: string | undefined): Where {
   };
 }
 
+/** The home to activate: its spec, where its sources live, and whom it is for. */
+interface Chosen {
+  spec: HomeSpec;
+  repoRoot: string;
+  /** How messages name it: "The home alice@laptop", "The spec". */
+  label: string;
+  user?: string | undefined;
+  homeDirectory?: string | undefined;
+  /** Packages native activation cannot install. */
+  packages: string[];
+}
+
+/** Without a `user@host`: the one home of the fleet for `$USER` on this host. */
+function defaultHome(project: Project): string {
+  const user = process.env.USER;
+  const full = hostname();
+  const short = full.split(".")[0] ?? full;
+  const homes = project.homeTargets();
+  const mine = homes.filter((h) => h.user === user && (h.host === full || h.host === short));
+  if (mine.length === 1) return mine[0]!.id;
+  const list = homes.map((h) => `\n  ${h.id}`).join("");
+  const who = `$USER ${user ?? "(unset)"} on the host ${short}`;
+  throw new GroveError(
+    "HomeNotChosen",
+    mine.length === 0
+      ? `No home of this fleet is for ${who}. The homes are:${list}`
+      : `Several homes are for ${who}:${mine.map((h) => `\n  ${h.id}`).join("")}`,
+  );
+}
+
+function sourceKind(root: string) {
+  return (source: string) => {
+    const st = statSync(resolve(root, source), { throwIfNoEntry: false });
+    return st === undefined ? undefined : st.isDirectory() ? "folder" : "file";
+  };
+}
+
+/** The home named on the command line: `--spec FILE`, or a home of the fleet (evaluated). */
+async function chooseHome(args: {
+  target?: string | undefined;
+  spec?: string | undefined;
+  dir?: string | undefined;
+}): Promise<Chosen> {
+  if (args.spec !== undefined) {
+    if (args.target !== undefined || args.dir !== undefined) {
+      throw new GroveError("Usage", "`--spec` names the home by itself; drop `user@host` and `--dir`.");
+    }
+    const loaded = loadHomeSpec(args.spec);
+    return {
+      spec: loaded.spec,
+      repoRoot: loaded.repoRoot,
+      label: "The spec",
+      user: loaded.user,
+      homeDirectory: loaded.homeDirectory,
+      packages: [],
+    };
+  }
+  const { root, project } = await openProject(args.dir);
+  const id = args.target ?? defaultHome(project);
+  const config = checked(project.home(id)) as HomeConfig;
+  const r = homeSpecFromConfig(config, { sourceKind: sourceKind(root) });
+  return {
+    spec: r.spec,
+    repoRoot: root,
+    label: `The home ${id}`,
+    user: r.username,
+    homeDirectory: r.homeDirectory,
+    packages: r.packages,
+  };
+}
+
 /** As home-manager does: refuse to activate someone else's home by mistake. */
-function checkOwner(loaded: LoadedSpec, w: Where): void {
+function checkOwner(chosen: Chosen, w: Where): void {
   if (w.explicit) return;
   const user = process.env.USER;
-  if (loaded.user !== undefined && user !== loaded.user) {
+  if (chosen.user !== undefined && user !== chosen.user) {
     throw new GroveError(
       "HomeUserMismatch",
-      `The spec is for the user ${loaded.user}, but $USER is ${user ?? "unset"}.`,
+      `${chosen.label} is for the user ${chosen.user}, but $USER is ${user ?? "unset"}.`,
     );
   }
-  if (loaded.homeDirectory !== undefined && resolve(loaded.homeDirectory) !== w.home) {
+  if (chosen.homeDirectory !== undefined && resolve(chosen.homeDirectory) !== w.home) {
     throw new GroveError(
       "HomeUserMismatch",
-      `The spec is for the home ${loaded.homeDirectory}, but $HOME is ${w.home}.`,
+      `${chosen.label} is for the home ${chosen.homeDirectory}, but $HOME is ${w.home}.`,
     );
   }
+}
+
+/** `home.packages` need Nix: say so, naming them, rather than pretend to install them. */
+function packagesNote(packages: readonly string[]): void {
+  if (packages.length === 0) return;
+  const n = packages.length;
+  out(
+    `note: ${n} package${n === 1 ? " needs" : "s need"} Nix: ${packages.join(", ")} (run \`grove build\` and home-manager, or install them yourself).`,
+  );
 }
 
 function logger(event: LogEvent): void {
@@ -121,40 +208,46 @@ function optionalNumber(text: string | undefined, name: string): number | undefi
   return n;
 }
 
-const specArg = {
+const homeArgs = {
+  target: {
+    type: "positional",
+    required: false,
+    description: "The home, `user@host` (default: the fleet's home for $USER on this host)",
+  },
   spec: {
     type: "string",
     valueHint: "FILE",
-    required: true,
-    description: "The home as JSON (see docs/activation.md)",
+    description: "Activate a home written as JSON instead (see docs/activation.md)",
   },
+  ...dirArg,
 } as const;
 
 const build = defineCommand({
-  meta: { name: "build", description: "Build a generation from a spec without activating it" },
-  args: { ...specArg, ...common },
-  run: ({ args }) => {
+  meta: { name: "build", description: "Build a home's generation without activating it" },
+  args: { ...homeArgs, ...common },
+  run: async ({ args }) => {
     const w = where(args.home);
-    const loaded = loadHomeSpec(args.spec);
-    const gen = buildGeneration(loaded.spec, {
-      repoRoot: loaded.repoRoot,
+    const chosen = await chooseHome(args);
+    const gen = buildGeneration(chosen.spec, {
+      repoRoot: chosen.repoRoot,
       stateDir: w.stateDir,
       home: w.home,
     });
     out(`Built generation ${gen.hash} (${gen.manifest.entries.length} entries):\n${gen.path}`);
+    packagesNote(chosen.packages);
   },
 });
 
 const switchCommand = defineCommand({
-  meta: { name: "switch", description: "Build a generation from a spec and make it live" },
-  args: { ...specArg, ...common, ...activation },
+  meta: { name: "switch", description: "Build a home's generation and make it live" },
+  args: { ...homeArgs, ...common, ...activation },
   run: async ({ args }) => {
     const w = where(args.home);
-    const loaded = loadHomeSpec(args.spec);
-    checkOwner(loaded, w);
+    const chosen = await chooseHome(args);
+    checkOwner(chosen, w);
     const dryRun = args["dry-run"] === true;
-    const gen = buildGeneration(loaded.spec, {
-      repoRoot: loaded.repoRoot,
+    const gen = buildGeneration(chosen.spec, {
+      repoRoot: chosen.repoRoot,
       stateDir: w.stateDir,
       home: w.home,
       dryRun,
@@ -169,12 +262,19 @@ const switchCommand = defineCommand({
       ...(args["backup-ext"] === undefined ? {} : { backupExtension: args["backup-ext"] }),
     });
     summary(r);
+    packagesNote(chosen.packages);
   },
 });
 
 const rollbackCommand = defineCommand({
   meta: { name: "rollback", description: "Make the previous generation (or generation N) live again" },
   args: {
+    target: {
+      type: "positional",
+      required: false,
+      description: "The home, `user@host`: without --home, refuse unless it is $USER's at $HOME",
+    },
+    ...dirArg,
     to: {
       type: "string",
       valueHint: "N",
@@ -185,6 +285,8 @@ const rollbackCommand = defineCommand({
   },
   run: async ({ args }) => {
     const w = where(args.home);
+    // The generations live in the state folder; naming the home only adds the owner check.
+    if (args.target !== undefined && !w.explicit) checkOwner(await chooseHome(args), w);
     const to = optionalNumber(args.to, "--to");
     const r = await rollback({
       home: w.home,
