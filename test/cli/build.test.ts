@@ -7,8 +7,10 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { generateX25519Identity, identityToRecipient } from "age-encryption";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Secret, SecretStore } from "../../src/secrets/index.js";
 import { NixDir } from "../render/nix/nix.js";
 import { classDeclarations, expectedJson, fakePackagesNix, packageNames } from "../render/nix/roundtrip.js";
 
@@ -188,5 +190,25 @@ describe("grove build with a selection, secrets and custom packages", () => {
     const flake = readFileSync(join(target, "flake.nix"), "utf8");
     expect(flake).toContain("cinnabar = lib.nixosSystem");
     expect(flake).not.toContain("basalt");
+  });
+
+  it("points each machine at the encrypted secrets it can read, copied into the output", async () => {
+    const store = new SecretStore(join(fleet, "sops"), {});
+    await store.addMachine("cinnabar", await identityToRecipient(await generateX25519Identity()));
+    await store.set("db-password", new Secret(new TextEncoder().encode("hunter2")), [
+      { kind: "machine", name: "cinnabar" },
+    ]);
+    const target = join(fleet, "out-secrets");
+    const r = await grove(["build", "--out", target], fleet);
+    expect(r.exitCode).toBe(0);
+    expect(readFileSync(join(target, "secrets/db-password"))).toEqual(
+      readFileSync(store.secretFile("db-password")),
+    );
+    expect(readFileSync(join(target, "machines/cinnabar.nix"), "utf8")).toContain(
+      'secrets.db-password = { format = "binary"; sopsFile = ../secrets/db-password; };',
+    );
+    expect(readFileSync(join(target, "machines/basalt.nix"), "utf8")).not.toContain("sops");
+    for (const f of listFiles(target)) expect(readFileSync(join(target, f), "utf8")).not.toContain("hunter2");
+    await execa("nix-instantiate", ["--parse", join(target, "machines/cinnabar.nix")]);
   });
 });
