@@ -214,6 +214,14 @@ export const catalogue = {
     title: "Unknown machine",
     hint: "Check the name against `grove eval` (which lists every machine).",
   },
+  UnknownChannel: {
+    title: "Unknown channel",
+    hint: 'Declare the channel in `channels` (e.g. `channels.stable.url = "github:NixOS/nixpkgs/nixos-25.05"`), or name one that is declared.',
+  },
+  ReservedInputName: {
+    title: "Flake input name already taken",
+    hint: "Rename the entry of `packages.overlays`: the generated flake uses `self`, `nixpkgs-<channel>`, `home-manager`, `nix-darwin` and `sops-nix` itself.",
+  },
   UnknownUser: {
     title: "Unknown user",
     hint: 'Declare the user with `user("name", { … })`, or fix the name.',

@@ -25,5 +25,6 @@ export function classModules(cls: string): unknown[] {
   }
 }
 
+export { groveOnlyOptions, matchesPattern, type OptionPattern, pinnedDefaults } from "./nix-output.js";
 export { isPackageRef, PackageRef, type Pkgs, packageSet } from "./packages.js";
 export { passthrough, passthroughValue } from "./passthrough.js";

@@ -16,6 +16,7 @@ const main = defineCommand({
     secrets: secretsCommand,
     home: () => import("./home.js").then((m) => m.default),
     eval: () => import("./eval.js").then((m) => m.evalCommand),
+    build: () => import("./build.js").then((m) => m.buildCommand),
     why: () => import("./why.js").then((m) => m.whyCommand),
     options: () => import("./options.js").then((m) => m.optionsCommand),
     sync: () => import("./sync.js").then((m) => m.syncCommand),

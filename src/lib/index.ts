@@ -84,4 +84,5 @@ export { FloatValue } from "./types/basic.js";
 export type { Def, OptionType } from "./types/index.js";
 export { types } from "./types/index.js";
 export { isPackage } from "./types/package.js";
+export { submoduleEvaluation } from "./types/submodule.js";
 export * from "./wrappers.js";

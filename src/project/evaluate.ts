@@ -195,24 +195,25 @@ export class Project {
 
   /**
    * The fleet's cloud resources: one evaluation of the `terraform` class over the terraform
-   * modules of every machine's aspects (each with its `machine` argument).
+   * modules of every machine's aspects (each with its `machine` argument), or of `only` these.
    */
-  terraform(): Evaluation {
-    if (this.#terraform) return this.#terraform;
+  terraform(only?: readonly string[]): Evaluation {
+    if (this.#terraform && only === undefined) return this.#terraform;
     const modules: unknown[] = [];
-    for (const name of this.machineNames()) {
+    for (const name of only ?? this.machineNames()) {
       const info = this.machineInfo(name);
       const site = { machine: info, where: `machine \`${name}'` };
       for (const m of resolveAspects(this.registry, "terraform", this.machineEntry(name).aspects, site)) {
         modules.push(forMachine(m, info));
       }
     }
-    this.#terraform = evalModules({
+    const evaluation = evalModules({
       class: "terraform",
       specialArgs: { ...terraformSpecialArgs, project: this.config },
       modules: [...terraformModules, ...modules],
     });
-    return this.#terraform;
+    if (only === undefined) this.#terraform = evaluation;
+    return evaluation;
   }
 
   /**

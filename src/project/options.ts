@@ -3,7 +3,19 @@ import { knownClasses, machineClasses } from "../classes/index.js";
 import { type Evaluation, lazyAttrs, mkOption, types } from "../lib/index.js";
 import { ComputedAttrs } from "../lib/lazy-attrs.js";
 
-const { attrsOf, bool, deferredModule, enum: oneOfValues, listOf, nullOr, port, raw, str, submodule } = types;
+const {
+  anything,
+  attrsOf,
+  bool,
+  deferredModule,
+  enum: oneOfValues,
+  listOf,
+  nullOr,
+  port,
+  raw,
+  str,
+  submodule,
+} = types;
 
 /** A registry module wrapped for its consumers: its class (checked), a key (applied once), a file. */
 function wrapRegistry(
@@ -195,6 +207,53 @@ export const projectModule = {
         default: {},
         description: "Packages taken from another channel than the default, each with its reason.",
       }),
+      overrides: mkOption({
+        type: attrsOf(
+          submodule({
+            options: {
+              attrs: mkOption({
+                type: attrsOf(anything),
+                description: "Derivation attributes to change (`overrideAttrs`), e.g. `{ doCheck: false }`.",
+              }),
+              reason: mkOption({ type: str, description: "Why (shown as a comment in the Nix output)." }),
+            },
+          }),
+        ),
+        default: {},
+        description: "Per-package build changes, applied after the fallbacks.",
+      }),
+      overlays: mkOption({
+        type: attrsOf(
+          submodule({
+            options: {
+              url: mkOption({
+                type: str,
+                description: "The flake reference of the flake (an input of the output).",
+              }),
+              overlay: mkOption({
+                type: str,
+                default: "default",
+                description: "Which of the flake's `overlays` to apply.",
+              }),
+            },
+          }),
+        ),
+        default: {},
+        description: "Overlays from other flakes, by input name, applied after the overrides.",
+      }),
+      custom: {
+        directory: mkOption({
+          type: nullOr(str),
+          default: null,
+          description:
+            "A folder of the fleet with package definitions (`<name>.nix` or `<name>/package.nix`, called with `callPackage`), applied last: they shadow nixpkgs packages of the same name.",
+        }),
+        exclude: mkOption({
+          type: listOf(str),
+          default: [],
+          description: "Packages of `directory` left out (the nixpkgs package of that name stays).",
+        }),
+      },
     },
   },
 };

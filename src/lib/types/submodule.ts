@@ -23,6 +23,22 @@ export interface SubmoduleWithOptions {
 
 const isModuleLike = (v: unknown) => isAttrs(v) || typeof v === "function";
 
+/** The evaluation behind each submodule value, so that its options can be read back. */
+const evaluations = new WeakMap<object, Evaluation>();
+
+/**
+ * The evaluation a submodule's value (its `config`) came from, or undefined for any other value.
+ * The Nix output reads it to tell the sub-options a module defined from those left at their
+ * defaults.
+ *
+ * @example
+ * const users = machine.config.users.users;
+ * submoduleEvaluation(users.alice)?.options.isNormalUser.highestPrio  // 1000 for an `mkDefault`
+ */
+export function submoduleEvaluation(value: unknown): Evaluation | undefined {
+  return typeof value === "object" && value !== null ? evaluations.get(value) : undefined;
+}
+
 /**
  * A typed attribute set whose value is its own module evaluation (Nix's `submoduleWith`).
  *
@@ -68,11 +84,14 @@ export function submoduleWith(attrs: SubmoduleWithOptions): OptionType {
           if (line !== undefined) m[moduleLocation] = { file, line };
           return m;
         });
-        return base().extendModules({
+        const evaluation = base().extendModules({
           modules: [{ _module: { args: { name } } }, ...defModules],
           prefix: loc,
           name,
-        }).config;
+        });
+        const config = evaluation.config;
+        evaluations.set(config, evaluation);
+        return config;
       },
     }),
     emptyValue: () => ({ value: base().config }),

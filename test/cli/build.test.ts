@@ -1,0 +1,225 @@
+/**
+ * `grove build` of the real built CLI on the example fleet: every generated file parses with the
+ * real `nix-instantiate`, and every machine and home module, evaluated with nixpkgs' `lib` against
+ * Grove's class options declared in Nix, gives back exactly what `grove eval` prints.
+ */
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { generateX25519Identity, identityToRecipient } from "age-encryption";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Secret, SecretStore } from "../../src/secrets/index.js";
+import { NixDir } from "../render/nix/nix.js";
+import { classDeclarations, expectedJson, fakePackagesNix, packageNames } from "../render/nix/roundtrip.js";
+
+const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const CLI = join(REPO, "dist", "cli", "main.js");
+const EXAMPLE = join(REPO, "examples", "fleet");
+
+async function grove(args: string[], cwd = REPO) {
+  const r = await execa(process.execPath, [CLI, ...args], { cwd, reject: false, env: { NO_COLOR: "1" } });
+  return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Every file under `dir`, relative, sorted. */
+function listFiles(dir: string, prefix = ""): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir).sort()) {
+    const full = join(dir, e);
+    const rel = prefix === "" ? e : `${prefix}/${e}`;
+    if (statSync(full).isDirectory()) out.push(...listFiles(full, rel));
+    else out.push(rel);
+  }
+  return out;
+}
+
+const nix = new NixDir();
+const out = nix.path("out");
+let evaluated: { machines: Record<string, any>; homes: Record<string, any> };
+let first: Awaited<ReturnType<typeof grove>>;
+
+beforeAll(async () => {
+  const [built, shown] = await Promise.all([
+    grove(["build", "--dir", "examples/fleet", "--out", out]),
+    grove(["eval", "--dir", "examples/fleet", "--json"]),
+  ]);
+  first = built;
+  evaluated = JSON.parse(shown.stdout);
+});
+afterAll(() => nix.remove());
+
+describe("grove build on the example fleet", () => {
+  it("writes the flake, the overlay and one module per machine and home", () => {
+    expect(first.stderr).toBe("");
+    expect(first.exitCode).toBe(0);
+    expect(listFiles(out)).toEqual([
+      "flake.nix",
+      ...Object.keys(evaluated.homes)
+        .sort()
+        .map((h) => `homes/${h}.nix`),
+      ...Object.keys(evaluated.machines)
+        .sort()
+        .map((m) => `machines/${m}.nix`),
+      "overlay.nix",
+      "terraform/main.tf.json",
+    ]);
+    expect(first.stdout).toContain("wrote machines/cinnabar.nix");
+  });
+
+  it("writes the GPU VM's terraform, which terraform validates offline", async () => {
+    const dir = join(out, "terraform");
+    const env = { ...process.env, TF_IN_AUTOMATION: "1", TF_DATA_DIR: nix.path("tf-data") };
+    await execa("terraform", ["init", "-input=false", "-backend=false"], { cwd: dir, env });
+    const r = await execa("terraform", ["validate", "-json"], { cwd: dir, env });
+    expect(JSON.parse(r.stdout).valid).toBe(true);
+  });
+
+  it("every file parses with nix-instantiate", async () => {
+    const files = listFiles(out)
+      .filter((f) => f.endsWith(".nix"))
+      .map((f) => join(out, f));
+    await execa("nix-instantiate", ["--parse", ...files]);
+  });
+
+  it("is deterministic: a second build writes nothing, and a fresh one gives the same bytes", async () => {
+    const again = await grove(["build", "--dir", "examples/fleet", "--out", out]);
+    expect(again.exitCode).toBe(0);
+    expect(again.stdout).not.toContain("wrote");
+    expect(again.stdout).toContain(`0 written, ${listFiles(out).length} unchanged, 0 removed`);
+    const other = nix.path("out-from-fleet-dir");
+    expect((await grove(["build", "--out", other], EXAMPLE)).exitCode).toBe(0);
+    for (const f of listFiles(out))
+      expect(readFileSync(join(other, f), "utf8")).toBe(readFileSync(join(out, f), "utf8"));
+  });
+
+  it("each module, evaluated against Grove's options in Nix, gives Grove's evaluated values", async () => {
+    const classOf = (m: string) => (m === "quartz" || m === "obsidian" ? "darwin" : "nixos");
+    const names = packageNames(evaluated);
+    const entries: string[] = [];
+    for (const m of Object.keys(evaluated.machines)) {
+      entries.push(
+        `"machines/${m}" = eval "${evaluated.machines[m].nixpkgs.hostPlatform.endsWith("darwin") ? "darwin" : "nixos"}" ../out/machines/${m}.nix;`,
+      );
+    }
+    for (const h of Object.keys(evaluated.homes))
+      entries.push(`"homes/${h}" = eval "home" (../out + "/homes/${h}.nix");`);
+    nix.write({
+      "rt/decls-nixos.nix": classDeclarations("nixos"),
+      "rt/decls-darwin.nix": classDeclarations("darwin"),
+      "rt/decls-home.nix": classDeclarations("home"),
+      "rt/packages.nix": fakePackagesNix(names),
+      "rt/roundtrip.nix": `let
+  lib = import <nixpkgs-lib>;
+  fake = import ./packages.nix;
+  pkgs = fake "pkgs" // { stable = fake "pkgs.stable"; unstable = fake "pkgs.unstable"; };
+  decls = { nixos = ./decls-nixos.nix; darwin = ./decls-darwin.nix; home = ./decls-home.nix; };
+  # What Grove adds for Nix alone (integrated homes, secrets) is not part of Grove's values.
+  eval = cls: file:
+    removeAttrs (lib.evalModules { modules = [ decls.\${cls} file { _module.args.pkgs = pkgs; } ]; }).config [ "_module" "home-manager" "sops" ];
+in
+{
+  ${entries.join("\n  ")}
+}
+`,
+    });
+    const back = (await nix.eval("rt/roundtrip.nix")) as Record<string, unknown>;
+    for (const m of Object.keys(evaluated.machines)) {
+      const cls = evaluated.machines[m].nixpkgs.hostPlatform.endsWith("darwin") ? "darwin" : "nixos";
+      expect(classOf(m)).toBe(cls);
+      expect(back[`machines/${m}`], m).toEqual(expectedJson(evaluated.machines[m], cls));
+    }
+    for (const h of Object.keys(evaluated.homes)) {
+      expect(back[`homes/${h}`], h).toEqual(expectedJson(evaluated.homes[h], "home"));
+    }
+  });
+
+  it("keeps Grove's own bookkeeping (health checks) out of the modules", () => {
+    expect(evaluated.machines.cinnabar.deploy.healthChecks.sshd).toBeDefined();
+    expect(readFileSync(join(out, "machines/cinnabar.nix"), "utf8")).not.toMatch(/deploy|healthChecks/);
+  });
+
+  it("the overlay gives each channel as pkgs.<channel> and applies the fallbacks", async () => {
+    nix.write({
+      "ov/packages.nix": fakePackagesNix(["neovim", "fd", "ripgrep"]),
+      "ov/nixpkgs-stable.nix": `{ system, config }: import ./packages.nix "stable-\${system}"\n`,
+      "ov/test.nix": `let
+  lib = import <nixpkgs-lib>;
+  overlay = import ../out/overlay.nix { inherit lib; inputs = { nixpkgs-stable = ./nixpkgs-stable.nix; }; };
+  pkgs = lib.fix (lib.extends overlay (_: import ./packages.nix "unstable"));
+in
+{
+  neovim = pkgs.neovim.outPath;
+  fd = pkgs.fd.outPath;
+  stableFd = pkgs.stable.fd.outPath;
+  unstableFd = pkgs.unstable.fd.outPath;
+}
+`,
+    });
+    expect(await nix.eval("ov/test.nix")).toEqual({
+      neovim: "stable-x86_64-linux.neovim",
+      fd: "unstable.fd",
+      stableFd: "stable-x86_64-linux.fd",
+      unstableFd: "unstable.fd",
+    });
+    expect(readFileSync(join(out, "overlay.nix"), "utf8")).toContain(
+      "# from stable: 0.11 on unstable breaks our treesitter setup\n    neovim = final.stable.neovim;",
+    );
+  });
+});
+
+describe("grove build with a selection, secrets and custom packages", () => {
+  let fleet: string;
+  beforeAll(() => {
+    fleet = mkdtempSync(join(tmpdir(), "grove-build-fleet-"));
+    cpSync(EXAMPLE, fleet, { recursive: true });
+  });
+  afterAll(() => rmSync(fleet, { recursive: true, force: true }));
+
+  it("names the nearest machine for an unknown one, and writes nothing", async () => {
+    const target = join(fleet, "out-unknown");
+    const r = await grove(["build", "cinabar", "--out", target], fleet);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain("error[UnknownMachine]: There is no machine `cinabar'.");
+    expect(r.stderr).toContain("Did you mean `cinnabar'?");
+    expect(() => readdirSync(target)).toThrow();
+  });
+
+  it("renders only the machines named, and removes files that no longer belong", async () => {
+    const target = join(fleet, "out");
+    expect((await grove(["build", "--out", target], fleet)).exitCode).toBe(0);
+    const r = await grove(["build", "cinnabar", "--out", target], fleet);
+    expect(r.exitCode).toBe(0);
+    expect(listFiles(target)).toEqual([
+      "flake.nix",
+      "homes/alice@cinnabar.nix",
+      "machines/cinnabar.nix",
+      "overlay.nix",
+    ]);
+    expect(r.stdout).toContain("removed machines/basalt.nix");
+    const flake = readFileSync(join(target, "flake.nix"), "utf8");
+    expect(flake).toContain("cinnabar = lib.nixosSystem");
+    expect(flake).not.toContain("basalt");
+  });
+
+  it("points each machine at the encrypted secrets it can read, copied into the output", async () => {
+    const store = new SecretStore(join(fleet, "sops"), {});
+    await store.addMachine("cinnabar", await identityToRecipient(await generateX25519Identity()));
+    await store.set("db-password", new Secret(new TextEncoder().encode("hunter2")), [
+      { kind: "machine", name: "cinnabar" },
+    ]);
+    const target = join(fleet, "out-secrets");
+    const r = await grove(["build", "--out", target], fleet);
+    expect(r.exitCode).toBe(0);
+    expect(readFileSync(join(target, "secrets/db-password"))).toEqual(
+      readFileSync(store.secretFile("db-password")),
+    );
+    expect(readFileSync(join(target, "machines/cinnabar.nix"), "utf8")).toContain(
+      'secrets.db-password = { format = "binary"; sopsFile = ../secrets/db-password; };',
+    );
+    expect(readFileSync(join(target, "machines/basalt.nix"), "utf8")).not.toContain("sops");
+    for (const f of listFiles(target)) expect(readFileSync(join(target, f), "utf8")).not.toContain("hunter2");
+    await execa("nix-instantiate", ["--parse", join(target, "machines/cinnabar.nix")]);
+  });
+});
