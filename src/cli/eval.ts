@@ -4,6 +4,7 @@ import { GroveError } from "../errors.js";
 import { checkAssertions, deepForce, type Evaluation } from "../lib/index.js";
 import type { Project } from "../project/index.js";
 import { dirArg, openProject } from "./fleet.js";
+import { jsonText } from "./json.js";
 
 /** The evaluation a target names: a machine, or a home `user@host`. */
 export function targetEvaluation(project: Project, target: string): Evaluation {
@@ -27,11 +28,16 @@ export function selectPath(config: unknown, dotted: string, target: string): unk
   return cur;
 }
 
-/** A configuration as plain data, after its assertions; warnings go to stderr. */
-export function checked(evaluation: Evaluation): unknown {
+/** A configuration, after its assertions; warnings go to stderr. */
+function asserted(evaluation: Evaluation): unknown {
   const config = evaluation.config;
   for (const w of checkAssertions(config as never)) process.stderr.write(`warning: ${w}\n`);
-  return deepForce(config);
+  return config;
+}
+
+/** A configuration as plain data, after its assertions. */
+export function checked(evaluation: Evaluation): unknown {
+  return deepForce(asserted(evaluation));
 }
 
 export const evalCommand = defineCommand({
@@ -47,13 +53,13 @@ export const evalCommand = defineCommand({
     let value: unknown;
     if (args.target === undefined) {
       value = {
-        machines: Object.fromEntries(project.machineNames().map((m) => [m, checked(project.machine(m))])),
-        homes: Object.fromEntries(project.homeTargets().map((h) => [h.id, checked(project.home(h.id))])),
+        machines: Object.fromEntries(project.machineNames().map((m) => [m, asserted(project.machine(m))])),
+        homes: Object.fromEntries(project.homeTargets().map((h) => [h.id, asserted(project.home(h.id))])),
       };
     } else {
-      const config = checked(targetEvaluation(project, args.target));
+      const config = asserted(targetEvaluation(project, args.target));
       value = args.path === undefined ? config : selectPath(config, args.path, args.target);
     }
-    process.stdout.write(`${JSON.stringify(value, null, args.json ? 2 : 2)}\n`);
+    process.stdout.write(`${jsonText(value)}\n`);
   },
 });
