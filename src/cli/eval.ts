@@ -49,17 +49,33 @@ export const evalCommand = defineCommand({
     ...dirArg,
   },
   async run({ args }) {
-    const { project } = await openProject(args.dir);
-    let value: unknown;
-    if (args.target === undefined) {
-      value = {
-        machines: Object.fromEntries(project.machineNames().map((m) => [m, asserted(project.machine(m))])),
-        homes: Object.fromEntries(project.homeTargets().map((h) => [h.id, asserted(project.home(h.id))])),
-      };
-    } else {
+    const { project } = await openProject(args.dir, { cache: args.target !== undefined });
+    if (args.target !== undefined) {
       const config = asserted(targetEvaluation(project, args.target));
-      value = args.path === undefined ? config : selectPath(config, args.path, args.target);
+      const value = args.path === undefined ? config : selectPath(config, args.path, args.target);
+      process.stdout.write(`${jsonText(value)}\n`);
+      return;
     }
-    process.stdout.write(`${jsonText(value)}\n`);
+    // Every machine and home, each written as soon as it is evaluated and then let go.
+    const parts: string[] = [];
+    const section = (name: string, ids: readonly string[], evaluate: (id: string) => Evaluation) => {
+      parts.push(`  ${JSON.stringify(name)}: {`);
+      ids.forEach((id, i) => {
+        parts.push(
+          `${i === 0 ? "" : ","}\n    ${JSON.stringify(id)}: ${jsonText(asserted(evaluate(id)), 2, "    ")}`,
+        );
+      });
+      parts.push(ids.length === 0 ? "}" : "\n  }");
+    };
+    parts.push("{\n");
+    section("machines", project.machineNames(), (m) => project.machine(m));
+    parts.push(",\n");
+    section(
+      "homes",
+      project.homeTargets().map((h) => h.id),
+      (h) => project.home(h),
+    );
+    parts.push("\n}\n");
+    process.stdout.write(parts.join(""));
   },
 });

@@ -29,8 +29,17 @@ export function fleetRoot(dir: string | undefined): string {
 }
 
 /** The fleet's project evaluation: discovery, loading, then the project modules. */
-export async function openProject(dir: string | undefined): Promise<{ root: string; project: Project }> {
+export async function openProject(
+  dir: string | undefined,
+  options: { cache?: boolean } = {},
+): Promise<{ root: string; project: Project }> {
   const root = findFleetRoot(dir);
   const files = await loadFleet(root);
-  return { root, project: evaluateProject(files.map((f) => f.module)) };
+  return {
+    root,
+    project: evaluateProject(
+      files.map((f) => f.module),
+      options,
+    ),
+  };
 }

@@ -64,9 +64,9 @@ function write(value: unknown, indent: string, step: string, out: string[]): voi
   out.push(`${close}}`);
 }
 
-/** `JSON.stringify(value, null, indent)`, for configurations. */
-export function jsonText(value: unknown, indent = 2): string {
+/** `JSON.stringify(value, null, indent)`, for configurations; `base` indents every line after the first. */
+export function jsonText(value: unknown, indent = 2, base = ""): string {
   const out: string[] = [];
-  write(value, "", " ".repeat(indent), out);
+  write(value, base, " ".repeat(indent), out);
   return out.join("");
 }

@@ -82,7 +82,10 @@ export class Project {
   #terraform: Evaluation | undefined;
   readonly #perSystem = new Map<string, Evaluation>();
 
-  constructor(readonly evaluation: Evaluation) {}
+  constructor(
+    readonly evaluation: Evaluation,
+    readonly cache = true,
+  ) {}
 
   /** The project configuration (`machines`, `users`, `homes`, `modules`, …). */
   get config(): Record<string, any> {
@@ -189,7 +192,7 @@ export class Project {
         entry.module,
       ],
     });
-    this.#machines.set(name, evaluation);
+    if (this.cache) this.#machines.set(name, evaluation);
     return evaluation;
   }
 
@@ -319,7 +322,7 @@ export class Project {
         own,
       ],
     });
-    this.#homes.set(id, evaluation);
+    if (this.cache) this.#homes.set(id, evaluation);
     return evaluation;
   }
 }
@@ -350,7 +353,14 @@ function forMachine(m: unknown, info: MachineInfo): unknown {
   };
 }
 
-/** Evaluates the project modules (one per fleet file, in discovery order). */
-export function evaluateProject(modules: readonly unknown[]): Project {
-  return new Project(evalModules({ class: "project", modules: [projectModule, ...modules] }));
+/**
+ * Evaluates the project modules (one per fleet file, in discovery order). With `cache: false`,
+ * machine and home evaluations are not kept: a caller that walks the whole fleet once lets each
+ * go when it is done with it.
+ */
+export function evaluateProject(modules: readonly unknown[], options: { cache?: boolean } = {}): Project {
+  return new Project(
+    evalModules({ class: "project", modules: [projectModule, ...modules] }),
+    options.cache ?? true,
+  );
 }
