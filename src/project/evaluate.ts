@@ -45,6 +45,37 @@ function defaultHomeDirectory(user: string, system: string): string {
   return system.endsWith("-darwin") ? `/Users/${user}` : `/home/${user}`;
 }
 
+/** What an extension adds to one machine's or home's evaluation. */
+export interface ExtensionParts {
+  readonly modules?: readonly unknown[];
+  /** Extra module arguments (special arguments, readable while modules are collected). */
+  readonly args?: Record<string, unknown>;
+}
+
+/**
+ * A layer built on the project (the inventory) that adds modules and module arguments to the
+ * evaluations of machines and homes. It reads only the project configuration, never a machine's
+ * evaluated configuration, so it cannot make an evaluation depend on itself.
+ *
+ * @example
+ * const extension: ProjectExtension = {
+ *   machine: (project, name) => ({ modules: [{ networking: { domain: "example.org" } }] }),
+ * };
+ * evaluateProject(files, [extension]).machine("cinnabar");
+ */
+export interface ProjectExtension {
+  machine?(project: Project, name: string): ExtensionParts;
+  /** `host` is the machine the home lives on (for standalone homes, possibly not a fleet machine). */
+  home?(project: Project, id: string, host: string): ExtensionParts;
+}
+
+function gather(parts: readonly ExtensionParts[]): { modules: unknown[]; args: Record<string, unknown> } {
+  return {
+    modules: parts.flatMap((p) => p.modules ?? []),
+    args: Object.assign({}, ...parts.map((p) => p.args ?? {})),
+  };
+}
+
 /**
  * A fleet, evaluated lazily: nothing about a machine is computed until that machine is asked for.
  *
@@ -58,7 +89,10 @@ export class Project {
   #pkgs: Pkgs | undefined;
   #terraform: Evaluation | undefined;
 
-  constructor(readonly evaluation: Evaluation) {}
+  constructor(
+    readonly evaluation: Evaluation,
+    readonly extensions: readonly ProjectExtension[] = [],
+  ) {}
 
   /** The project configuration (`machines`, `users`, `homes`, `modules`, …). */
   get config(): Record<string, any> {
@@ -106,7 +140,8 @@ export class Project {
     return machines[name] as MachineEntry;
   }
 
-  private machineInfo(name: string): MachineInfo {
+  /** A machine's registry entry as modules see it (`machine` argument): tags include `all` and its class. */
+  machineInfo(name: string): MachineInfo {
     const m = this.machineEntry(name);
     return { name, class: m.class, system: m.system, tags: [...m.tags, "all", m.class], deploy: m.deploy };
   }
@@ -154,14 +189,16 @@ export class Project {
         },
       },
     };
+    const extra = gather(this.extensions.map((x) => x.machine?.(this, name) ?? {}));
     const evaluation = evalModules({
       class: entry.class,
       passthrough: passthroughValue,
-      specialArgs: { machine: info, project: this.config, pkgs: this.pkgs },
+      specialArgs: { ...extra.args, machine: info, project: this.config, pkgs: this.pkgs },
       modules: [
         ...classModules(entry.class),
         identity,
         ...resolveAspects(this.registry, entry.class, entry.aspects, site),
+        ...extra.modules,
         entry.module,
       ],
     });
@@ -256,14 +293,16 @@ export class Project {
       },
     };
     const names = [...user.home, ...extra.filter((a) => !user.home.includes(a))];
+    const added = gather(this.extensions.map((x) => x.home?.(this, id, machine.name) ?? {}));
     const evaluation = evalModules({
       class: "home",
       passthrough: passthroughValue,
-      specialArgs: { machine, user: userInfo, project: this.config, pkgs: this.pkgs },
+      specialArgs: { ...added.args, machine, user: userInfo, project: this.config, pkgs: this.pkgs },
       modules: [
         ...classModules("home"),
         identity,
         ...resolveAspects(this.registry, "home", names, site),
+        ...added.modules,
         own,
       ],
     });
@@ -298,7 +337,10 @@ function forMachine(m: unknown, info: MachineInfo): unknown {
   };
 }
 
-/** Evaluates the project modules (one per fleet file, in discovery order). */
-export function evaluateProject(modules: readonly unknown[]): Project {
-  return new Project(evalModules({ class: "project", modules: [projectModule, ...modules] }));
+/** Evaluates the project modules (one per fleet file, in discovery order), with optional extensions. */
+export function evaluateProject(
+  modules: readonly unknown[],
+  extensions: readonly ProjectExtension[] = [],
+): Project {
+  return new Project(evalModules({ class: "project", modules: [projectModule, ...modules] }), extensions);
 }
