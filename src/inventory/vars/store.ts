@@ -4,6 +4,7 @@
  * users of the secret store), and a `.hash` per generator recording its inputs hash and a
  * generation id that dependents' hashes include.
  */
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -174,6 +175,17 @@ export class VarsStore {
       join(this.root, recipientsFile(unit.generator.name, unit.machine, file)),
       `${JSON.stringify({ users: r.users, machines: r.machines }, null, 2)}\n`,
     );
+  }
+
+  /**
+   * Sets one file by hand (`grove vars set`): the generator's inputs hash is kept, and its
+   * generation id renewed so that dependents become stale.
+   */
+  async setFile(unit: Unit, file: string, content: Uint8Array): Promise<void> {
+    await this.writeFile(unit, file, content);
+    const stamp = this.stamp(unit);
+    if (stamp)
+      await this.writeStamp(unit, { inputs: stamp.inputs, generation: randomBytes(16).toString("hex") });
   }
 
   async writeStamp(unit: Unit, stamp: Stamp): Promise<void> {
