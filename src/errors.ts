@@ -254,6 +254,62 @@ export const catalogue = {
     title: "Terraform configuration file could not be loaded",
     hint: "Pass `--config` a `.ts`, `.mjs`, `.js` or `.json` file whose default export is a terraform module (or a list of them).",
   },
+  UnknownService: {
+    title: "Unknown service",
+    hint: 'Check the instance\'s `service`, or define the service with `service("name", { roles })`.',
+  },
+  UnknownRole: {
+    title: "Unknown role",
+    hint: "Assign only the roles the service declares (listed above).",
+  },
+  VarsConflict: {
+    title: "Two different generators with one name",
+    hint: "Give one of them another name, or make both definitions identical (a shared generator has one definition for every machine).",
+  },
+  VarsUnknown: {
+    title: "Unknown generator or file",
+    hint: "Check the name against `grove vars list <machine>`.",
+  },
+  VarsMissing: {
+    title: "Var not generated",
+    hint: "Run `grove vars generate <machine>`.",
+  },
+  VarsSecretValue: {
+    title: "Secret var read at evaluation",
+    hint: "Use the file's `path` (where it is decrypted on the machine); only public files have a `value`.",
+  },
+  VarsCycle: {
+    title: "Generators depend on each other",
+    hint: "Remove one of the `dependencies` listed so the generators can be ordered.",
+  },
+  VarsBadDependency: {
+    title: "Dependency on a generator the machine does not use",
+    hint: "Give the machine that generator too, or remove it from `dependencies`. A shared generator can only depend on shared generators.",
+  },
+  VarsPromptMissing: {
+    title: "A prompt has no value",
+    hint: "Run `grove vars generate` in a terminal (without `--no-prompt`) to be asked, or give the prompt a `default`.",
+  },
+  VarsGeneratorFailed: {
+    title: "Generator failed",
+    hint: "Fix the generator (its error output is above). Outputs stored before this run are unchanged.",
+  },
+  VarsOutputMissing: {
+    title: "Generator did not produce a declared file",
+    hint: "Make the generator write every file in `files` to `$out/<file>` (or return it from `generate`). Nothing was stored.",
+  },
+  VarsToolMissing: {
+    title: "Runtime tool not found",
+    hint: "Install the program named above, or remove it from `runtimeInputs`.",
+  },
+  VarsNoMachineKey: {
+    title: "Machine has no age key",
+    hint: "Give the machine a host-key generator (`hostKey`), or register its key with `grove secrets machines add <machine> …`.",
+  },
+  VarsNoGenerator: {
+    title: "Generator has nothing to run",
+    hint: "Give the generator a `script` or a `generate` function.",
+  },
   Usage: {
     title: "Wrong command usage",
     hint: "Run `grove --help` or `grove <command> --help`.",

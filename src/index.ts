@@ -6,6 +6,23 @@
 export { PackageRef, packageSet } from "./classes/index.js";
 export { ref, tf } from "./classes/terraform/index.js";
 export { catalogue, type ErrorCode, GroveError } from "./errors.js";
+export type {
+  FileSpec,
+  GenerateContext,
+  GeneratorSpec,
+  InstanceSpec,
+  InstanceView,
+  MemberView,
+  PerInstanceContext,
+  PerMachineContext,
+  PromptSpec,
+  RoleContribution,
+  RoleSpec,
+  ServiceSpec,
+  VarFileView,
+  VarsView,
+} from "./inventory/index.js";
+export { generator, instance, service } from "./inventory/index.js";
 export * from "./lib/index.js";
 export type {
   AspectName,

@@ -1,6 +1,8 @@
 /** How commands find the fleet they work on: `--dir`, else the nearest folder above that holds one. */
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { type Inventory, inventoryExtension } from "../inventory/index.js";
+import { fileReader } from "../inventory/vars/store.js";
 import { evaluateProject, type Project } from "../project/index.js";
 import { findFleetRoot, loadFleet } from "../tree/index.js";
 
@@ -28,18 +30,21 @@ export function fleetRoot(dir: string | undefined): string {
   }
 }
 
-/** The fleet's project evaluation: discovery, loading, then the project modules. */
+/**
+ * The fleet's project evaluation: discovery, loading, then the project modules, with the
+ * inventory (services' modules and the `vars` argument, reading vars from the fleet's folder).
+ */
 export async function openProject(
   dir: string | undefined,
   options: { cache?: boolean } = {},
-): Promise<{ root: string; project: Project }> {
+): Promise<{ root: string; project: Project; inventory: Inventory }> {
   const root = findFleetRoot(dir);
   const files = await loadFleet(root);
-  return {
-    root,
-    project: evaluateProject(
-      files.map((f) => f.module),
-      options,
-    ),
-  };
+  const extension = inventoryExtension(fileReader(root));
+  const project = evaluateProject(
+    files.map((f) => f.module),
+    [extension],
+    options,
+  );
+  return { root, project, inventory: extension.inventory(project) };
 }

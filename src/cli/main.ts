@@ -22,6 +22,8 @@ const main = defineCommand({
     sync: () => import("./sync.js").then((m) => m.syncCommand),
     init: () => import("./init.js").then((m) => m.initCommand),
     tf: tfCommand,
+    inventory: () => import("./inventory.js").then((m) => m.inventoryCommand),
+    vars: () => import("./vars.js").then((m) => m.varsCommand),
   },
 });
 

@@ -68,6 +68,37 @@ function defaultHomeDirectory(user: string, system: string): string {
   return system.endsWith("-darwin") ? `/Users/${user}` : `/home/${user}`;
 }
 
+/** What an extension adds to one machine's or home's evaluation. */
+export interface ExtensionParts {
+  readonly modules?: readonly unknown[];
+  /** Extra module arguments (special arguments, readable while modules are collected). */
+  readonly args?: Record<string, unknown>;
+}
+
+/**
+ * A layer built on the project (the inventory) that adds modules and module arguments to the
+ * evaluations of machines and homes. It reads only the project configuration, never a machine's
+ * evaluated configuration, so it cannot make an evaluation depend on itself.
+ *
+ * @example
+ * const extension: ProjectExtension = {
+ *   machine: (project, name) => ({ modules: [{ networking: { domain: "example.org" } }] }),
+ * };
+ * evaluateProject(files, [extension]).machine("cinnabar");
+ */
+export interface ProjectExtension {
+  machine?(project: Project, name: string): ExtensionParts;
+  /** `host` is the machine the home lives on (for standalone homes, possibly not a fleet machine). */
+  home?(project: Project, id: string, host: string): ExtensionParts;
+}
+
+function gather(parts: readonly ExtensionParts[]): { modules: unknown[]; args: Record<string, unknown> } {
+  return {
+    modules: parts.flatMap((p) => p.modules ?? []),
+    args: Object.assign({}, ...parts.map((p) => p.args ?? {})),
+  };
+}
+
 /**
  * A fleet, evaluated lazily: nothing about a machine is computed until that machine is asked for.
  *
@@ -84,6 +115,7 @@ export class Project {
 
   constructor(
     readonly evaluation: Evaluation,
+    readonly extensions: readonly ProjectExtension[] = [],
     readonly cache = true,
   ) {}
 
@@ -133,7 +165,8 @@ export class Project {
     return machines[name] as MachineEntry;
   }
 
-  private machineInfo(name: string): MachineInfo {
+  /** A machine's registry entry as modules see it (`machine` argument): tags include `all` and its class. */
+  machineInfo(name: string): MachineInfo {
     const m = this.machineEntry(name);
     return { name, class: m.class, system: m.system, tags: [...m.tags, "all", m.class], deploy: m.deploy };
   }
@@ -181,14 +214,16 @@ export class Project {
         },
       },
     };
+    const extra = gather(this.extensions.map((x) => x.machine?.(this, name) ?? {}));
     const evaluation = evalModules({
       class: entry.class,
       passthrough: passthroughValue,
-      specialArgs: { machine: info, project: this.config, pkgs: this.pkgs },
+      specialArgs: { ...extra.args, machine: info, project: this.config, pkgs: this.pkgs },
       modules: [
         ...classModules(entry.class),
         identity,
         ...resolveAspects(this.registry, entry.class, entry.aspects, site),
+        ...extra.modules,
         entry.module,
       ],
     });
@@ -311,14 +346,16 @@ export class Project {
       },
     };
     const names = [...user.home, ...extra.filter((a) => !user.home.includes(a))];
+    const added = gather(this.extensions.map((x) => x.home?.(this, id, machine.name) ?? {}));
     const evaluation = evalModules({
       class: "home",
       passthrough: passthroughValue,
-      specialArgs: { machine, user: userInfo, project: this.config, pkgs: this.pkgs },
+      specialArgs: { ...added.args, machine, user: userInfo, project: this.config, pkgs: this.pkgs },
       modules: [
         ...classModules("home"),
         identity,
         ...resolveAspects(this.registry, "home", names, site),
+        ...added.modules,
         own,
       ],
     });
@@ -354,13 +391,18 @@ function forMachine(m: unknown, info: MachineInfo): unknown {
 }
 
 /**
- * Evaluates the project modules (one per fleet file, in discovery order). With `cache: false`,
- * machine and home evaluations are not kept: a caller that walks the whole fleet once lets each
- * go when it is done with it.
+ * Evaluates the project modules (one per fleet file, in discovery order), with optional
+ * extensions. With `cache: false`, machine and home evaluations are not kept: a caller that walks
+ * the whole fleet once lets each go when it is done with it.
  */
-export function evaluateProject(modules: readonly unknown[], options: { cache?: boolean } = {}): Project {
+export function evaluateProject(
+  modules: readonly unknown[],
+  extensions: readonly ProjectExtension[] = [],
+  options: { cache?: boolean } = {},
+): Project {
   return new Project(
     evalModules({ class: "project", modules: [projectModule, ...modules] }),
+    extensions,
     options.cache ?? true,
   );
 }

@@ -1,5 +1,11 @@
-export { evaluateProject, type HomeTarget, Project } from "./evaluate.js";
-export { projectModule } from "./options.js";
+export {
+  type ExtensionParts,
+  evaluateProject,
+  type HomeTarget,
+  Project,
+  type ProjectExtension,
+} from "./evaluate.js";
+export { generatorOptions, projectModule } from "./options.js";
 export { aspectNames } from "./resolve.js";
 export {
   type AspectName,

@@ -2,7 +2,8 @@ import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ModuleLocation } from "../lib/index.js";
 
-const here = fileURLToPath(new URL(".", import.meta.url));
+// Grove's own sources (`src/` or `dist/`): helpers of every layer (project, inventory) are skipped.
+const here = fileURLToPath(new URL("..", import.meta.url));
 
 /**
  * Where the fleet file that called a Grove helper (`aspect`, `machine`…) is: the first stack

@@ -9,11 +9,13 @@ const {
   bool,
   deferredModule,
   enum: oneOfValues,
+  lines,
   listOf,
   nullOr,
   port,
   raw,
   str,
+  strMatching,
   submodule,
 } = types;
 
@@ -138,6 +140,139 @@ const homeOptions = ({ name }: { name: string }) => {
   };
 };
 
+const settingsOption = (of: string) =>
+  mkOption({
+    type: deferredModule,
+    default: {},
+    description: `Settings ${of}, a module over the role's interface.`,
+  });
+
+const instanceRoleOptions = {
+  options: {
+    tags: mkOption({
+      type: listOf(str),
+      default: [],
+      description:
+        "Every machine with one of these tags holds the role (`all`, `nixos`, `darwin` are built in).",
+    }),
+    machines: mkOption({
+      type: attrsOf(submodule({ options: { settings: settingsOption("for this machine only") } })),
+      default: {},
+      description: "Machines that hold the role, each with its own settings.",
+    }),
+    settings: settingsOption("for every machine of the role"),
+  },
+};
+
+const instanceOptions = ({ name }: { name: string }) => ({
+  options: {
+    service: mkOption({ type: str, default: name, description: "The service this is an instance of." }),
+    roles: mkOption({
+      type: attrsOf(submodule(instanceRoleOptions)),
+      default: {},
+      description: "Who holds which role of the service.",
+    }),
+    settings: settingsOption("for every role and machine of the instance"),
+  },
+});
+
+/** The options of one vars generator: what it produces, asks and needs. */
+export const generatorOptions = {
+  options: {
+    files: mkOption({
+      type: attrsOf(
+        submodule({
+          options: {
+            secret: mkOption({
+              type: bool,
+              default: true,
+              description: "Stored encrypted (to the machines that use it and the admins); else plain text.",
+            }),
+            deploy: mkOption({
+              type: bool,
+              default: true,
+              description: "Whether machines receive the file; when false, only admins can decrypt it.",
+            }),
+            owner: mkOption({ type: str, default: "root", description: "Owner of the deployed secret." }),
+            group: mkOption({ type: str, default: "root", description: "Group of the deployed secret." }),
+            mode: mkOption({
+              type: strMatching("[0-7]{4}"),
+              default: "0400",
+              description: "Mode of the deployed secret.",
+            }),
+          },
+        }),
+      ),
+      default: {},
+      description: "The files the generator must produce.",
+    }),
+    prompts: mkOption({
+      type: attrsOf(
+        submodule(({ name }: { name: string }) => ({
+          options: {
+            description: mkOption({ type: str, default: name, description: "Shown when asking." }),
+            type: mkOption({
+              type: oneOfValues(["hidden", "line", "multiline"]),
+              default: "line",
+              description: "How the value is typed: `hidden` (not echoed), `line`, `multiline`.",
+            }),
+            default: mkOption({
+              type: nullOr(str),
+              default: null,
+              description: "The value taken when the user enters nothing, or when no terminal can ask.",
+            }),
+          },
+        })),
+      ),
+      default: {},
+      description: "Values asked from the user before generating.",
+    }),
+    dependencies: mkOption({
+      type: listOf(str),
+      default: [],
+      description: "Generators whose files this one reads (from `$in/<generator>/<file>`).",
+    }),
+    share: mkOption({
+      type: bool,
+      default: false,
+      description: "One value for every machine that declares the generator.",
+    }),
+    runtimeInputs: mkOption({
+      type: listOf(str),
+      default: [],
+      description:
+        "Programs the script runs (looked up on the system PATH); nothing else but basic tools is on its PATH.",
+    }),
+    script: mkOption({
+      type: nullOr(lines),
+      default: null,
+      description: "A shell script writing each file to `$out/<file>`.",
+    }),
+    generate: mkOption({
+      type: nullOr(raw),
+      default: null,
+      description:
+        "A TypeScript function `({ inputs, prompts, machine }) => ({ file: content })`, instead of `script`.",
+    }),
+    hostKey: mkOption({
+      type: nullOr(str),
+      default: null,
+      description:
+        "A public file holding an `ssh-ed25519` host key: the machine is registered in the secret store with the age recipient derived from it.",
+    }),
+    machines: mkOption({
+      type: listOf(str),
+      default: [],
+      description: "Machines that use the generator (for generators declared in the project).",
+    }),
+    tags: mkOption({
+      type: listOf(str),
+      default: [],
+      description: "Machines with one of these tags use the generator.",
+    }),
+  },
+};
+
 /** Declares the project options (`modules`, `aspects`, `machines`, `users`, `homes`, …). */
 export const projectModule = {
   _file: "grove/project",
@@ -194,6 +329,25 @@ export const projectModule = {
       },
       description: "Named package channels; `pkgs.<channel>.x` takes a package from one.",
     }),
+    inventory: {
+      services: mkOption({
+        type: attrsOf(raw),
+        default: {},
+        description: "Services with roles, by name (written with `service(name, { roles })`).",
+      }),
+      instances: mkOption({
+        type: attrsOf(submodule(instanceOptions)),
+        default: {},
+        description: "Service instances: which machines and tags hold which role, with settings.",
+      }),
+    },
+    vars: {
+      generators: mkOption({
+        type: attrsOf(submodule(generatorOptions)),
+        default: {},
+        description: "Generators of files and secrets, each used by the machines and tags it names.",
+      }),
+    },
     packages: {
       fallbacks: mkOption({
         type: attrsOf(

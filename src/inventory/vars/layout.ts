@@ -1,0 +1,36 @@
+/**
+ * Where vars live, relative to the fleet root:
+ *
+ * ```
+ * vars/per-machine/<machine>/<generator>/.hash          inputs hash and generation id
+ * vars/per-machine/<machine>/<generator>/<file>/value   a public file, plain text
+ * vars/per-machine/<machine>/<generator>/<file>/secret  a secret file, SOPS binary
+ * vars/per-machine/<machine>/<generator>/<file>/recipients.json
+ * vars/shared/<generator>/…                             the same, for shared generators
+ * ```
+ *
+ * On a machine, a secret file is deployed to `/run/secrets/vars/<generator>/<file>`.
+ */
+
+/** The folder of a generator's outputs: per machine, or shared (`machine` null). */
+export function generatorDir(generator: string, machine: string | null): string {
+  return machine === null ? `vars/shared/${generator}` : `vars/per-machine/${machine}/${generator}`;
+}
+
+export function hashFile(generator: string, machine: string | null): string {
+  return `${generatorDir(generator, machine)}/.hash`;
+}
+
+/** The stored file of one output: `value` for public files, `secret` for secret ones. */
+export function storedFile(generator: string, machine: string | null, file: string, secret: boolean): string {
+  return `${generatorDir(generator, machine)}/${file}/${secret ? "secret" : "value"}`;
+}
+
+export function recipientsFile(generator: string, machine: string | null, file: string): string {
+  return `${generatorDir(generator, machine)}/${file}/recipients.json`;
+}
+
+/** Where a secret file is decrypted to on its machine. */
+export function deployedPath(generator: string, file: string): string {
+  return `/run/secrets/vars/${generator}/${file}`;
+}
