@@ -1,10 +1,9 @@
 /** `grove eval [machine|user@host] [option.path] [--json]`: the evaluated configuration. */
 import { defineCommand } from "citty";
 import { GroveError } from "../errors.js";
-import { checkAssertions, deepForce, type Evaluation } from "../lib/index.js";
+import { checkAssertions, deepForce, type Evaluation, jsonText } from "../lib/index.js";
 import type { Project } from "../project/index.js";
 import { dirArg, openProject } from "./fleet.js";
-import { jsonText } from "./json.js";
 
 /** The evaluation a target names: a machine, or a home `user@host`. */
 export function targetEvaluation(project: Project, target: string): Evaluation {
@@ -53,7 +52,7 @@ export const evalCommand = defineCommand({
     if (args.target !== undefined) {
       const config = asserted(targetEvaluation(project, args.target));
       const value = args.path === undefined ? config : selectPath(config, args.path, args.target);
-      process.stdout.write(`${jsonText(value)}\n`);
+      process.stdout.write(`${jsonText(value, { indent: 2 })}\n`);
       return;
     }
     // Every machine and home, each written as soon as it is evaluated and then let go.
@@ -62,7 +61,7 @@ export const evalCommand = defineCommand({
       parts.push(`  ${JSON.stringify(name)}: {`);
       ids.forEach((id, i) => {
         parts.push(
-          `${i === 0 ? "" : ","}\n    ${JSON.stringify(id)}: ${jsonText(asserted(evaluate(id)), 2, "    ")}`,
+          `${i === 0 ? "" : ","}\n    ${JSON.stringify(id)}: ${jsonText(asserted(evaluate(id)), { indent: 2, base: "    " })}`,
         );
       });
       parts.push(ids.length === 0 ? "}" : "\n  }");

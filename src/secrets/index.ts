@@ -14,6 +14,7 @@ export {
 export { type AgeEntry, type Metadata, SOPS_VERSION } from "./metadata.js";
 export { DEFAULT_RULE, type EncryptionRule, RULE_KINDS, type RuleKind } from "./rules.js";
 export { Secret } from "./secret.js";
+export { shred } from "./shred.js";
 export {
   type Decrypted,
   decryptText,

@@ -1,20 +1,3 @@
-/**
- * The repository secret store (`sops/` in a fleet): users (admins) and machines with age public
- * keys, groups of users, and secrets, each a SOPS binary file encrypted to an explicit set of
- * recipients.
- *
- * ```
- * <root>/users/<name>.json              {"age": "age1…"}
- * <root>/machines/<name>.json           {"age": "age1…", "sshHostKey"?: "ssh-ed25519 …"}
- * <root>/groups/<name>.json             {"users": ["alice", …]}
- * <root>/secrets/<name>/secret          the SOPS file (binary store: `sops -d` prints the value)
- * <root>/secrets/<name>/recipients.json {"users": […], "groups": […], "machines": […]}
- * ```
- *
- * Adding a recipient re-wraps the data key; removing one re-encrypts with a new data key, so the
- * removed key cannot read the new file. All writes are atomic.
- */
-import { randomBytes } from "node:crypto";
 import { access, mkdtemp, open, readdir, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,6 +7,7 @@ import { writeFileAtomic } from "./atomic-write.js";
 import { type Env, findIdentities, recipientsOf } from "./identities.js";
 import { parseMetadata } from "./metadata.js";
 import { Secret } from "./secret.js";
+import { shred } from "./shred.js";
 import { type Decrypted, decryptText, encryptPlaintext, reencrypt, rewrap, rotate } from "./sops-file.js";
 import { sshPublicKeyToAge } from "./ssh-to-age.js";
 import { storeFor } from "./stores/index.js";
@@ -132,23 +116,6 @@ async function privateTempDir(): Promise<string> {
     }
   }
   throw new GroveError("SecretEditorFailed", "Cannot create a private temporary folder for editing.");
-}
-
-/** Overwrites a file with random bytes before removing it, so its plaintext is not left on disk. */
-async function shred(path: string): Promise<void> {
-  try {
-    const handle = await open(path, "r+");
-    try {
-      const { size } = await handle.stat();
-      await handle.write(randomBytes(size), 0, size, 0);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Already gone: nothing to overwrite.
-  }
-  await rm(path, { force: true });
 }
 
 /**

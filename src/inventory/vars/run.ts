@@ -7,23 +7,12 @@
  */
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import {
-  chmod,
-  lstat,
-  mkdir,
-  mkdtemp,
-  open,
-  readdir,
-  readFile,
-  rm,
-  symlink,
-  writeFile,
-} from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { execa } from "execa";
 import { GroveError } from "../../errors.js";
-import { sshPublicKeyToAge } from "../../secrets/index.js";
+import { shred, sshPublicKeyToAge } from "../../secrets/index.js";
 import type { Unit } from "./plan.js";
 import type { PromptSpec } from "./spec.js";
 import type { Stamp, VarsStore } from "./store.js";
@@ -91,26 +80,6 @@ async function privateDir(): Promise<string> {
   const dir = await mkdtemp(join(base, "grove-vars-"));
   await chmod(dir, 0o700);
   return dir;
-}
-
-/** Overwrites every file under `dir` with random bytes, then deletes it. */
-async function shred(dir: string): Promise<void> {
-  const walk = async (d: string): Promise<void> => {
-    for (const e of await readdir(d, { withFileTypes: true }).catch(() => [])) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) await walk(p);
-      else if (e.isFile()) {
-        const { size } = await lstat(p);
-        const h = await open(p, "r+").catch(() => undefined);
-        if (h) {
-          await h.write(randomBytes(size), 0, size, 0).catch(() => undefined);
-          await h.close();
-        }
-      }
-    }
-  };
-  await walk(dir);
-  await rm(dir, { recursive: true, force: true });
 }
 
 async function promptValues(unit: Unit, ask: Ask | undefined): Promise<Record<string, string>> {

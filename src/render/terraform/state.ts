@@ -1,15 +1,3 @@
-/**
- * Terraform state at rest: a SOPS binary file in the fleet repository
- * (`terraform/<workspace>.tfstate.sops`), encrypted to the users of the secret store (its admins).
- * It is decrypted into the workspace's working folder only for one run, then re-encrypted when it
- * changed and the plaintext shredded.
- *
- * A run holds a lock file naming its process and the terraform it runs. A crash (the process killed, the machine off) can
- * leave the lock and plaintext behind; the next run finds the lock's process gone, re-encrypts the
- * state the crashed run left (when it is at least as new as the stored one: terraform may have
- * created resources that only it records) and shreds it before doing anything else.
- */
-import { randomBytes } from "node:crypto";
 import { mkdir, open, readdir, readFile, rm, rmdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { GroveError } from "../../errors.js";
@@ -19,6 +7,7 @@ import {
   encryptPlaintext,
   findIdentities,
   SecretStore,
+  shred,
   writeFileAtomic,
 } from "../../secrets/index.js";
 
@@ -81,24 +70,6 @@ async function readIfExists(path: string): Promise<Buffer | undefined> {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw e;
   }
-}
-
-/** Overwrites a file with random bytes before removing it, so its plaintext does not stay on disk. */
-async function shred(path: string): Promise<void> {
-  let handle: Awaited<ReturnType<typeof open>>;
-  try {
-    handle = await open(path, "r+");
-  } catch {
-    return;
-  }
-  try {
-    const { size } = await handle.stat();
-    await handle.write(randomBytes(size), 0, size, 0);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rm(path, { force: true });
 }
 
 function isAlive(pid: number): boolean {
