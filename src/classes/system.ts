@@ -1,9 +1,12 @@
 /** Options shared by the two system classes, `nixos` and `darwin`. */
 import { mkEnableOption, mkOption, types } from "../lib/index.js";
+import { passthrough } from "./passthrough.js";
 
 const { attrsOf, bool, listOf, nullOr, package: pkg, port, str, submodule, either, int } = types;
 
 const userOptions = ({ name }: { name: string }) => ({
+  // NixOS and nix-darwin have many more user options; those Grove does not declare pass through.
+  freeformType: passthrough,
   options: {
     name: mkOption({ type: str, default: name, description: "The user's login name." }),
     description: mkOption({ type: str, default: "", description: "The user's full name." }),
@@ -23,6 +26,11 @@ const userOptions = ({ name }: { name: string }) => ({
       type: listOf(str),
       default: [],
       description: "Groups the user belongs to besides its own.",
+    }),
+    hashedPasswordFile: mkOption({
+      type: nullOr(str),
+      default: null,
+      description: "A file holding the password hash (e.g. a generated var's path).",
     }),
     openssh: {
       authorizedKeys: {

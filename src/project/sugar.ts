@@ -61,6 +61,10 @@ export interface ModuleArgs {
   user?: UserInfo;
   /** The project configuration: every machine, user and home of the fleet. */
   project: any;
+  /** This machine's generated vars: `vars.<generator>.files.<file>.path` / `.value`. */
+  vars: Record<string, any>;
+  /** Every machine's vars, by machine name. */
+  fleetVars: Record<string, Record<string, any>>;
   name?: string;
   [arg: string]: unknown;
 }
