@@ -80,6 +80,31 @@ describe("grove eval on the example fleet", () => {
   });
 });
 
+describe("the example's inventory and vars", () => {
+  it("assigns the mesh peers by tag, and every generated var is present and fresh", async () => {
+    const inv = await grove(["inventory", "--dir", "examples/fleet", "--json"]);
+    const value = JSON.parse(inv.stdout);
+    expect(value.instances.mesh.roles.peer.sort()).toEqual(["basalt", "cinnabar", "tensor"]);
+    expect(value.machines.quartz.roles).toEqual([]);
+    const check = await grove(["vars", "check", "--dir", "examples/fleet"]);
+    expect(check.exitCode).toBe(0);
+    const peers = JSON.parse(
+      (
+        await grove([
+          "eval",
+          "cinnabar",
+          "networking.wireguard.interfaces.mesh.peers",
+          "--dir",
+          "examples/fleet",
+          "--json",
+        ])
+      ).stdout,
+    );
+    expect(peers.map((p: { name: string }) => p.name)).toEqual(["basalt", "tensor"]);
+    for (const p of peers) expect(p.publicKey).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+  });
+});
+
 describe("grove why", () => {
   it("lists every definition with file:line, priority and which won", async () => {
     const r = await grove([
