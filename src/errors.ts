@@ -310,6 +310,14 @@ export const catalogue = {
     title: "Generator has nothing to run",
     hint: "Give the generator a `script` or a `generate` function.",
   },
+  UnknownDeployTarget: {
+    title: "Unknown deploy target",
+    hint: "Name a machine, a standalone home (`user@host`) or a tag (`@tag`) of this fleet; `grove eval` lists them.",
+  },
+  DeployUnsupported: {
+    title: "Cannot deploy this home yet",
+    hint: "Deploying a home over SSH links plain files only; activate it on the machine with `grove home switch` instead.",
+  },
   Usage: {
     title: "Wrong command usage",
     hint: "Run `grove --help` or `grove <command> --help`.",

@@ -24,6 +24,7 @@ const main = defineCommand({
     tf: tfCommand,
     inventory: () => import("./inventory.js").then((m) => m.inventoryCommand),
     vars: () => import("./vars.js").then((m) => m.varsCommand),
+    deploy: () => import("./deploy.js").then((m) => m.deployCommand),
   },
 });
 
