@@ -1,5 +1,5 @@
 /** How commands find the fleet they work on: `--dir`, else the nearest folder above that holds one. */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { type Inventory, inventoryExtension } from "../inventory/index.js";
 import { fileReader } from "../inventory/vars/store.js";
@@ -40,6 +40,16 @@ export async function openProject(
 ): Promise<{ root: string; project: Project; inventory: Inventory }> {
   const root = findFleetRoot(dir);
   const files = await loadFleet(root);
+  // The last applied terraform outputs (not secret), for machines whose address terraform made.
+  const outputsFile = join(root, "terraform", "default.outputs.json");
+  if (existsSync(outputsFile)) {
+    const outputs = JSON.parse(readFileSync(outputsFile, "utf8")) as Record<string, unknown>;
+    files.push({
+      path: outputsFile,
+      file: "terraform/default.outputs.json",
+      module: { _file: outputsFile, config: { terraform: { outputs } } },
+    });
+  }
   const extension = inventoryExtension(fileReader(root));
   const project = evaluateProject(
     files.map((f) => f.module),

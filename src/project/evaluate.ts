@@ -168,7 +168,20 @@ export class Project {
   /** A machine's registry entry as modules see it (`machine` argument): tags include `all` and its class. */
   machineInfo(name: string): MachineInfo {
     const m = this.machineEntry(name);
-    return { name, class: m.class, system: m.system, tags: [...m.tags, "all", m.class], deploy: m.deploy };
+    return {
+      name,
+      class: m.class,
+      system: m.system,
+      tags: [...m.tags, "all", m.class],
+      deploy: this.deployTarget(m.deploy),
+    };
+  }
+
+  /** A deploy target, its host taken from a terraform output when the machine names one. */
+  private deployTarget(d: MachineInfo["deploy"] & { hostFromOutput?: string | null }): MachineInfo["deploy"] {
+    if (d.host !== null || !d.hostFromOutput) return { host: d.host, user: d.user, port: d.port };
+    const value = (this.config.terraform.outputs as Record<string, unknown>)[d.hostFromOutput];
+    return { host: typeof value === "string" ? value : null, user: d.user, port: d.port };
   }
 
   private userInfo(name: string, where: string): UserEntry {
@@ -312,7 +325,7 @@ export class Project {
         class: h.system.endsWith("-darwin") ? "darwin" : "nixos",
         system: h.system,
         tags: ["all"],
-        deploy: h.deploy,
+        deploy: this.deployTarget(h.deploy),
       };
       extra = h.aspects;
       own = h.module;

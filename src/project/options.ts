@@ -60,6 +60,12 @@ const deployOptions = {
       default: null,
       description: "Address to deploy to; no deploy target when null.",
     }),
+    hostFromOutput: mkOption({
+      type: nullOr(str),
+      default: null,
+      description:
+        "A terraform output holding the address, used when `host` is null (a machine the fleet's terraform creates).",
+    }),
     user: mkOption({ type: str, default: "root", description: "SSH user." }),
     port: mkOption({ type: port, default: 22, description: "SSH port." }),
   },
@@ -310,6 +316,14 @@ export const projectModule = {
       default: ["x86_64-linux", "aarch64-linux", "aarch64-darwin", "x86_64-darwin"],
       description: "Platforms per-system outputs are made for.",
     }),
+    terraform: {
+      outputs: mkOption({
+        type: attrsOf(anything),
+        default: {},
+        description:
+          "The last applied terraform outputs that are not sensitive (`terraform/<workspace>.outputs.json`).",
+      }),
+    },
     perSystem: mkOption({
       type: deferredModule,
       default: {},

@@ -144,7 +144,8 @@ export interface MachineSpec {
   class: "nixos" | "darwin";
   system: string;
   tags?: string[];
-  deploy?: { host?: string | null; user?: string; port?: number };
+  /** How to reach it; `hostFromOutput` names a terraform output holding the address. */
+  deploy?: { host?: string | null; hostFromOutput?: string | null; user?: string; port?: number };
   aspects?: AspectName[];
   /** Users with a home here, with the home aspects they get on this machine. */
   users?: Partial<Record<UserName, AspectName[]>>;

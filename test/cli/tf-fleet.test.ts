@@ -49,5 +49,9 @@ describe("grove tf on the example fleet", () => {
 
     const output = await grove(["tf", "output"]);
     expect(JSON.parse(output.stdout)).toEqual({ tensor_address: "10.0.0.7" });
+    // The hand-off to deploy: the outputs that are not secret, beside the encrypted state.
+    expect(JSON.parse(readFileSync(join(fleet, "terraform", "default.outputs.json"), "utf8"))).toEqual({
+      tensor_address: "10.0.0.7",
+    });
   });
 });

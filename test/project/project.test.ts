@@ -172,6 +172,18 @@ describe("the project", () => {
     );
   });
 
+  it("takes a machine's deploy address from a terraform output when it names one", () => {
+    const p = project(
+      server("vm", { deploy: { hostFromOutput: "vm_address", user: "admin" } }),
+      server("plain", { deploy: { host: "plain.example.org" } }),
+      { config: { terraform: { outputs: { vm_address: "203.0.113.7" } } } },
+    );
+    expect(p.machineInfo("vm").deploy).toEqual({ host: "203.0.113.7", user: "admin", port: 22 });
+    expect(p.machineInfo("plain").deploy.host).toBe("plain.example.org");
+    const missing = project(server("vm", { deploy: { hostFromOutput: "nope" } }));
+    expect(missing.machineInfo("vm").deploy.host).toBeNull();
+  });
+
   it("evaluates nothing until asked", () => {
     let evaluated = 0;
     const p = project(

@@ -1,6 +1,6 @@
 /** Terraform rendering: `main.tf.json` from a terraform class configuration. */
 
-export { parseTerraformOutputs, showOutputs, type TerraformOutputs } from "./outputs.js";
+export { parseTerraformOutputs, publicOutputs, showOutputs, type TerraformOutputs } from "./outputs.js";
 export {
   GENERATED_COMMENT,
   type Json,

@@ -53,3 +53,14 @@ export function showOutputs(outputs: TerraformOutputs): string {
   );
   return JSON.stringify(shown, null, 2);
 }
+
+/**
+ * The outputs that are not sensitive: what may be written to the repository in plain text and
+ * read by the project (machines' deploy targets).
+ *
+ * @example
+ * publicOutputs({ ip: "203.0.113.7", token: new Secret("t") }); // { ip: "203.0.113.7" }
+ */
+export function publicOutputs(outputs: TerraformOutputs): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(outputs).filter(([, v]) => !(v instanceof Secret)));
+}

@@ -10,8 +10,8 @@ import { access, writeFile } from "node:fs/promises";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
 import { execa } from "execa";
 import { GroveError } from "../../errors.js";
-import type { Env } from "../../secrets/index.js";
-import { parseTerraformOutputs, type TerraformOutputs } from "./outputs.js";
+import { type Env, writeFileAtomic } from "../../secrets/index.js";
+import { parseTerraformOutputs, publicOutputs, type TerraformOutputs } from "./outputs.js";
 import { type Json, toTerraformJson, writeJson } from "./render.js";
 import { LOCAL_STATE, prepareWorkdir, StateSession, statePaths } from "./state.js";
 
@@ -220,12 +220,18 @@ export async function runTerraform(command: TerraformCommand, opts: RunOptions):
         command === "output" ? "capture" : "stream",
       );
       if (command === "output") outputs = parseTerraformOutputs(stdout);
+      if (command === "apply" || command === "destroy") {
+        outputs = parseTerraformOutputs(await terraform(step, ["output", "-json", ...color], "capture"));
+      }
+      // The hand-off to deploy: outputs that are not secret, in plain JSON beside the state.
+      if (outputs !== undefined)
+        await writeFileAtomic(paths.outputs, `${JSON.stringify(publicOutputs(outputs), null, 2)}\n`);
     } finally {
       if (state !== undefined) stateWritten = await state.close();
     }
     if (stateWritten) note(`encrypted the Terraform state to ${paths.encrypted}`);
     guard.check();
-    return outputs === undefined ? { stateWritten } : { outputs, stateWritten };
+    return command === "output" && outputs !== undefined ? { outputs, stateWritten } : { stateWritten };
   } finally {
     guard.release();
   }

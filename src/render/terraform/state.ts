@@ -24,6 +24,8 @@ export interface StatePaths {
   /** Where terraform writes the state it could not save to its backend. */
   readonly errored: string;
   readonly lock: string;
+  /** The last applied outputs that are not sensitive, in plain JSON: what machines' deploy targets read. */
+  readonly outputs: string;
 }
 
 /** The local backend's path, relative to the working folder (so that a moved fleet keeps working). */
@@ -46,6 +48,7 @@ export function statePaths(fleet: string, workspace: string): StatePaths {
   const plaintextDir = join(workdir, "state");
   return {
     encrypted: join(fleet, "terraform", `${workspace}.tfstate.sops`),
+    outputs: join(fleet, "terraform", `${workspace}.outputs.json`),
     workdir,
     plaintextDir,
     plaintext: join(workdir, LOCAL_STATE),
