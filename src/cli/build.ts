@@ -15,7 +15,7 @@ import { SecretStore } from "../secrets/index.js";
 import { dirArg, openProject } from "./fleet.js";
 
 /** Folders of the output that `grove build` owns entirely: what it did not write this time goes. */
-const owned = ["machines", "homes", "secrets", "packages", "terraform"];
+const owned = ["machines", "homes", "secrets", "packages", "terraform", "files"];
 
 /** Every file under `dir`, as paths relative to it with `/` separators. */
 function filesUnder(dir: string, prefix = ""): string[] {
@@ -96,6 +96,7 @@ export async function build(
     files,
     warnings,
     secrets: used,
+    sources,
   } = renderFleet(project, {
     machines,
     secrets: secrets.byMachine,
@@ -114,6 +115,23 @@ export async function build(
     contents.set("terraform/main.tf.json", renderTerraform(terraform));
   }
   for (const name of used) contents.set(`secrets/${name}`, readFileSync(secrets.files.get(name)!));
+  // Files and folders homes use as `source`, copied so that the flake can read them.
+  for (const source of sources) {
+    const from = join(root, source);
+    if (!existsSync(from)) {
+      throw new GroveError(
+        "HomeSourceMissing",
+        `A home takes \`${source}' as a source, but it is not in the fleet.`,
+        {
+          file: source,
+          hint: "Sources are paths relative to the fleet's folder.",
+        },
+      );
+    }
+    if (statSync(from).isDirectory())
+      for (const f of filesUnder(from)) contents.set(`files/${source}/${f}`, readFileSync(join(from, f)));
+    else contents.set(`files/${source}`, readFileSync(from));
+  }
   if (custom !== null)
     for (const f of filesUnder(custom)) contents.set(`packages/${f}`, readFileSync(join(custom, f)));
 

@@ -3,7 +3,16 @@
  * real `nix-instantiate`, and every machine and home module, evaluated with nixpkgs' `lib` against
  * Grove's class options declared in Nix, gives back exactly what `grove eval` prints.
  */
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -176,6 +185,30 @@ describe("grove build with a selection, secrets and custom packages", () => {
     cpSync(EXAMPLE, fleet, { recursive: true });
   });
   afterAll(() => rmSync(fleet, { recursive: true, force: true }));
+
+  it("copies the files homes take as a source into the flake and points at them with paths", async () => {
+    mkdirSync(join(fleet, "files", "nvim"), { recursive: true });
+    writeFileSync(join(fleet, "files", "gitmessage.txt"), "Why:\n");
+    writeFileSync(join(fleet, "files", "nvim", "init.lua"), "vim.opt.number = true\n");
+    writeFileSync(
+      join(fleet, "modules", "sourced.ts"),
+      'import { aspect } from "grove";\nexport default aspect("git", { home: { home: { file: { ".gitmessage": { source: "files/gitmessage.txt" } } }, xdg: { configFile: { nvim: { source: "./files/nvim", recursive: true } } } } });\n',
+    );
+    try {
+      const target = join(fleet, "out-sources");
+      const r = await grove(["build", "--out", target], fleet);
+      expect(r.stderr).toBe("");
+      // Copied under files/ with their path in the fleet.
+      const home = readFileSync(join(target, "homes/alice@cinnabar.nix"), "utf8");
+      expect(home).toContain("source = ../files/files/gitmessage.txt;");
+      expect(home).toContain("source = ../files/files/nvim;");
+      expect(readFileSync(join(target, "files/files/gitmessage.txt"), "utf8")).toBe("Why:\n");
+      expect(readFileSync(join(target, "files/files/nvim/init.lua"), "utf8")).toBe("vim.opt.number = true\n");
+      await execa("nix-instantiate", ["--parse", join(target, "homes/alice@cinnabar.nix")]);
+    } finally {
+      rmSync(join(fleet, "modules", "sourced.ts"));
+    }
+  });
 
   it("names the nearest machine for an unknown one, and writes nothing", async () => {
     const target = join(fleet, "out-unknown");

@@ -374,7 +374,11 @@ describe("random JSON-like values", () => {
     fc.constant(null),
     fc.maxSafeInteger(),
     fc.double({ noNaN: true, noDefaultInfinity: true }).filter((d) => Math.abs(d) < 2 ** 63),
-    fc.double({ noNaN: true, noDefaultInfinity: true }).map((d) => new FloatValue(d)),
+    // Below 2^63 too: the expected JSON would write a larger float as an integer Nix cannot read.
+    fc
+      .double({ noNaN: true, noDefaultInfinity: true })
+      .filter((d) => Math.abs(d) < 2 ** 63)
+      .map((d) => new FloatValue(d)),
   );
   const { value } = fc.letrec((tie) => ({
     value: fc.oneof({ depthSize: "small", withCrossShrink: true }, scalar, tie("list"), tie("set")),
