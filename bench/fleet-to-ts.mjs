@@ -129,8 +129,18 @@ function module(m, machineLevel) {
   if (m.imports !== undefined)
     parts.push(`imports: lazy(() => [${m.imports.map((i) => expr(i.expr, sc)).join(", ")}])`);
   if (m.options !== undefined) {
-    const tree = optionTree(m.options, sc);
-    parts.push(`options: ${machineLevel ? `{ ${PREFIX}: ${tree} }` : tree}`);
+    // Declarations do not depend on the module's arguments: written once, as a file constant,
+    // as a person would, so that every evaluation shares them.
+    const declScope = new Scope(machineLevel);
+    const tree = optionTree(m.options, declScope);
+    const text = machineLevel ? `{ ${PREFIX}: ${tree} }` : tree;
+    if (declScope.args.size === 0) {
+      hoisted.push(`const options${hoisted.length} = ${text};`);
+      parts.push(`options: options${hoisted.length - 1}`);
+    } else {
+      for (const a of declScope.args) sc.args.add(a);
+      parts.push(`options: ${text}`);
+    }
   }
   if (m.config !== undefined) {
     const body = def(m.config, sc, 0);
@@ -140,6 +150,9 @@ function module(m, machineLevel) {
   if (sc.args.size === 0) return object;
   return `({ ${[...sc.args].sort().join(", ")} }: any) => (${object})`;
 }
+
+/** File-level constants of the file being written (hoisted option declarations). */
+let hoisted = [];
 
 const header = `import { aspect, lazy, machine, mkAfter, mkBefore, mkDefault, mkForce, mkIf, mkMerge, mkOption, types } from "grove";\n`;
 
@@ -157,10 +170,15 @@ for (const m of fleet.registry.modules) {
   if (machines) {
     const [[host, entry]] = Object.entries(machines);
     const spec = `{ class: "nixos", system: "x86_64-linux", aspects: ${lit(entry.aspects)}, module: ${module(entry.module.module, true)} }`;
-    write(rel, `${header}\nexport default machine(${lit(host)}, ${spec});\n`);
+    write(rel, `${header}\n${hoisted.join("\n")}\nexport default machine(${lit(host)}, ${spec});\n`);
+    hoisted = [];
     continue;
   }
   const named = Object.entries(m.config.modules.nixos);
   const body = named.map(([name, v]) => `${ident(name)}: ${module(v.module, true)}`).join(",\n  ");
-  write(rel, `${header}\nexport default { config: { modules: { nixos: {\n  ${body}\n} } } };\n`);
+  write(
+    rel,
+    `${header}\n${hoisted.join("\n")}\nexport default { config: { modules: { nixos: {\n  ${body}\n} } } };\n`,
+  );
+  hoisted = [];
 }
