@@ -126,13 +126,16 @@ const check = defineCommand({
   },
 });
 
+/** The arguments naming one var of one machine. */
+const varArgs = {
+  machine: { type: "positional", required: true, description: "The machine" },
+  var: { type: "positional", required: true, description: "`<generator>/<file>`" },
+  ...dirArg,
+} as const;
+
 const get = defineCommand({
   meta: { name: "get", description: "Print a var's value (secrets decrypted with your identity)" },
-  args: {
-    machine: { type: "positional", required: true, description: "The machine" },
-    var: { type: "positional", required: true, description: "`<generator>/<file>`" },
-    ...dirArg,
-  },
+  args: varArgs,
   async run({ args }) {
     const { store, units, inventory } = await open(args.dir);
     const { unit, file } = findUnit(units, inventory, args.machine, args.var);
@@ -142,11 +145,7 @@ const get = defineCommand({
 
 const set = defineCommand({
   meta: { name: "set", description: "Set a var's value from stdin (dependents become stale)" },
-  args: {
-    machine: { type: "positional", required: true, description: "The machine" },
-    var: { type: "positional", required: true, description: "`<generator>/<file>`" },
-    ...dirArg,
-  },
+  args: varArgs,
   async run({ args }) {
     const { store, units, inventory } = await open(args.dir);
     const { unit, file } = findUnit(units, inventory, args.machine, args.var);
