@@ -79,7 +79,7 @@ export interface Evaluation {
     prefix?: readonly string[];
     name?: string;
   }): Evaluation;
-  /** Every definition of the evaluation that no option matched (for `_module.check = false`). */
+  /** The collected modules, in merge order (after keys and `disabledModules`). */
   readonly modules: readonly NormalModule[];
   /**
    * Every definition that no option declares, in the module system's merge order: what passes
@@ -983,10 +983,6 @@ interface Structured {
   children: Structured[];
 }
 
-function describeNonModule(v: unknown): string {
-  return showValue(v);
-}
-
 /** Nix's `collectModules`: load every module (calling functions), then keep each key once, breadth first. */
 function collectModules(
   ctx: Context,
@@ -1032,7 +1028,7 @@ function collectModules(
     if (!isAttrs(m)) {
       throw new GroveError(
         "BadModule",
-        `module ${parentFile} (${fallbackKey}) does not look like a module: ${describeNonModule(m)}`,
+        `module ${parentFile} (${fallbackKey}) does not look like a module: ${showValue(m)}`,
         { file: parentFile },
       );
     }

@@ -12,7 +12,6 @@ export interface OptionSpec<T = unknown> {
   readOnly?: boolean;
   internal?: boolean;
   visible?: boolean | "shallow";
-  relatedPackages?: unknown;
 }
 
 /** An option declaration: a leaf of an `options` tree. */
