@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { buildGeneration, switchGeneration } from "../dist/activate/index.js";
+import { median } from "./measure.mjs";
 
 const files = 2000;
 const rounds = 7;
@@ -19,11 +20,6 @@ function removeTree(dir) {
   };
   unfreeze(dir);
   rmSync(dir, { recursive: true, force: true });
-}
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 const root = mkdtempSync(join(tmpdir(), "grove-bench-"));

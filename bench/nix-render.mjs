@@ -6,6 +6,7 @@
 import { parseArgs } from "node:util";
 import { FloatValue, mkBefore, mkDefault, mkForce } from "../dist/lib/index.js";
 import { renderModule } from "../dist/render/nix/index.js";
+import { compare } from "./measure.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -156,36 +157,11 @@ function jsonAll() {
   return bytes;
 }
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
-function time(fn) {
-  const t0 = process.hrtime.bigint();
-  const bytes = fn();
-  return { ms: Number(process.hrtime.bigint() - t0) / 1e6, bytes };
-}
-
-// Warm both up so the JIT has compiled them before anything is measured.
-for (let i = 0; i < 3; i++) {
-  nixAll();
-  jsonAll();
-}
-const nixTimes = [];
-const jsonTimes = [];
-let nixBytes = 0;
-let jsonBytes = 0;
-for (let i = 0; i < rounds; i++) {
-  const n = time(nixAll);
-  const j = time(jsonAll);
-  nixTimes.push(n.ms);
-  jsonTimes.push(j.ms);
-  nixBytes = n.bytes;
-  jsonBytes = j.bytes;
-}
-const nixMs = median(nixTimes);
-const jsonMs = median(jsonTimes);
+const { a: nixRun, b: jsonRun } = compare(nixAll, jsonAll, { warmup: 3, rounds });
+const nixMs = nixRun.ms;
+const jsonMs = jsonRun.ms;
+const nixBytes = nixRun.result;
+const jsonBytes = jsonRun.result;
 console.log(
   JSON.stringify({
     bench: "nix-render",

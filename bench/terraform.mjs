@@ -10,6 +10,7 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { median, time } from "./measure.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const load = (p) => import(pathToFileURL(join(root, "dist", p)).href);
@@ -102,17 +103,6 @@ function plain(r) {
     out.output = { ...out.output, ...m.output };
   });
   return out;
-}
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
-function time(fn) {
-  const start = process.hrtime.bigint();
-  const result = fn();
-  return { ms: Number(process.hrtime.bigint() - start) / 1e6, result };
 }
 
 function measure(fn) {

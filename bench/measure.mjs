@@ -1,0 +1,38 @@
+// Timing helpers shared by the benchmarks: medians of repeated in-process runs.
+
+/** The median of some numbers. */
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** Runs `fn` once: its wall time in milliseconds and what it returned. */
+export function time(fn) {
+  const start = process.hrtime.bigint();
+  const result = fn();
+  return { ms: Number(process.hrtime.bigint() - start) / 1e6, result };
+}
+
+/**
+ * Times `a` and `b` alternately, after warming both up so the JIT has compiled them: the median
+ * of each, and what each returned last.
+ */
+export function compare(a, b, { warmup = 3, rounds = 7 } = {}) {
+  for (let i = 0; i < warmup; i++) {
+    a();
+    b();
+  }
+  const as = [];
+  const bs = [];
+  let lastA;
+  let lastB;
+  for (let i = 0; i < rounds; i++) {
+    const x = time(a);
+    const y = time(b);
+    as.push(x.ms);
+    bs.push(y.ms);
+    lastA = x.result;
+    lastB = y.result;
+  }
+  return { a: { ms: median(as), result: lastA }, b: { ms: median(bs), result: lastB } };
+}
