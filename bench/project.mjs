@@ -5,33 +5,18 @@
 // `grove eval --json`; the module-system benchmark evaluates fleet.json. Both whole processes are
 // timed in the same run, and both answers must have Nix's hash. Prints one JSON line.
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { canonicalHash, expectedHash } from "./measure.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const benchDir = join(root, "..", "shared", "bench");
 const { values } = parseArgs({ options: { machines: { type: "string", default: "200" } } });
 const n = Number(values.machines);
 const args = { seed: 1, machines: n, aspects: 60, "per-machine": 20, options: 15, core: 4 };
-
-const canon = (v) =>
-  Array.isArray(v)
-    ? v.map(canon)
-    : v === null || typeof v !== "object"
-      ? v
-      : Object.fromEntries(
-          Object.keys(v)
-            .sort()
-            .map((k) => [k, canon(v[k])]),
-        );
-const hash = (v) =>
-  createHash("sha256")
-    .update(JSON.stringify(canon(v)))
-    .digest("hex");
 
 function timed(cmd, argv, stdoutFile) {
   const fd = stdoutFile ? openSync(stdoutFile, "w") : "ignore";
@@ -89,11 +74,8 @@ try {
       Object.fromEntries(families.map((f) => [f, evaluated[h].bench[f]])),
     ]),
   );
-  const expected = readFileSync(join(benchDir, "expected.sha256"), "utf8")
-    .split("\n")
-    .find((l) => l.startsWith(`n${n} `))
-    ?.split(/\s+/)[1];
-  const moduleHash = hash(JSON.parse(readFileSync(moduleOut, "utf8")));
+  const expected = expectedHash(join(benchDir, "expected.sha256"), args);
+  const moduleHash = canonicalHash(JSON.parse(readFileSync(moduleOut, "utf8")));
   const reference = expected ?? moduleHash;
   console.log(
     JSON.stringify({
@@ -104,7 +86,7 @@ try {
       moduleSystemMs: Math.round(modules.ms),
       moduleSystemRssMiB: modules.rssMiB,
       ratio: Math.round((project.ms / modules.ms) * 100) / 100,
-      correct: hash(projectAnswer) === reference && moduleHash === reference,
+      correct: canonicalHash(projectAnswer) === reference && moduleHash === reference,
     }),
   );
 } finally {

@@ -6,12 +6,12 @@
 // canonical answer has Nix's hash. The JSON floor (read + parse + print + write of the answer)
 // goes to stderr, to show how close Grove is to it.
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { canonicalHash, expectedHash } from "./measure.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const shared = join(root, "..", "shared");
@@ -64,38 +64,6 @@ function timed(cmd, args, opts = {}) {
   return { ms, rssKiB, stdout: r.stdout, stderr: r.stderr?.toString() ?? "" };
 }
 
-function canonicalHash(file) {
-  const canon = (v) =>
-    Array.isArray(v)
-      ? v.map(canon)
-      : v === null || typeof v !== "object"
-        ? v
-        : Object.fromEntries(
-            Object.keys(v)
-              .sort()
-              .map((k) => [k, canon(v[k])]),
-          );
-  return createHash("sha256")
-    .update(JSON.stringify(canon(JSON.parse(readFileSync(file, "utf8")))))
-    .digest("hex");
-}
-
-function expectedHash(args) {
-  const line = readFileSync(join(benchDir, "expected.sha256"), "utf8")
-    .split("\n")
-    .find((l) => {
-      if (l.startsWith("#") || !l.trim()) return false;
-      const params = l.split(/\s+/).slice(2).join(" ");
-      return (
-        params ===
-        Object.entries(args)
-          .map(([k, v]) => `--${k} ${v}`)
-          .join(" ")
-      );
-    });
-  return line?.split(/\s+/)[1];
-}
-
 const mib = (kib) => (kib === null ? null : Math.round((kib / 1024) * 10) / 10);
 const round = (x) => (x === null ? null : Math.round(x * 100) / 100);
 
@@ -115,13 +83,12 @@ for (const w of workloads) {
       { work },
     );
     const groveReport = JSON.parse(grove.stderr.trim().split("\n").pop());
-    const groveHash = canonicalHash(groveOut);
+    const groveHash = canonicalHash(JSON.parse(readFileSync(groveOut, "utf8")));
 
     let nix = null;
-    let nixHash = expectedHash(w.args);
+    let nixHash = expectedHash(join(benchDir, "expected.sha256"), w.args);
     if (hasNix) {
       const nixOut = join(work, "nix.json");
-      const { openSync, closeSync } = await import("node:fs");
       const fd = openSync(nixOut, "w");
       nix = timed(
         "nix-instantiate",
@@ -133,7 +100,7 @@ for (const w of workloads) {
         },
       );
       closeSync(fd);
-      nixHash = canonicalHash(nixOut);
+      nixHash = canonicalHash(JSON.parse(readFileSync(nixOut, "utf8")));
     }
 
     const floor = timed(
