@@ -927,7 +927,8 @@ function unify(
   const modKey = m.key !== undefined ? String(m.key) : key;
   const cls = typeof m._class === "string" ? m._class : null;
   const disabledModules = (m.disabledModules as unknown[] | undefined) ?? [];
-  if ("config" in m || "options" in m) {
+  const full = "config" in m || "options" in m;
+  if (full) {
     let bad: string[] | undefined;
     for (const k in m) if (!fullModuleKeys.has(k)) (bad ??= []).push(k);
     if (bad !== undefined) {
@@ -937,25 +938,6 @@ function unify(
         { file: modFile, line: modLine },
       );
     }
-    return {
-      key: modKey,
-      file: modFile,
-      line: modLine,
-      class: cls,
-      disabledModules,
-      imports: (m.imports as unknown[] | undefined) ?? [],
-      options: m.options ?? {},
-      config: withExtras(m, m.config ?? {}),
-    };
-  }
-  // A shorthand module is its own config, less the module attributes (copied only when present).
-  let config: Record<string, unknown> = m;
-  if (shorthandReserved.some((k) => k in m)) {
-    config = {};
-    for (const k of Object.keys(m)) {
-      if (shorthandReserved.includes(k)) continue;
-      Object.defineProperty(config, k, { ...Object.getOwnPropertyDescriptor(m, k)!, enumerable: true });
-    }
   }
   return {
     key: modKey,
@@ -964,9 +946,20 @@ function unify(
     class: cls,
     disabledModules,
     imports: (m.imports as unknown[] | undefined) ?? [],
-    options: {},
-    config: withExtras(m, config),
+    options: full ? (m.options ?? {}) : {},
+    config: withExtras(m, full ? (m.config ?? {}) : shorthandConfig(m)),
   };
+}
+
+/** A shorthand module is its own config, less the module attributes (copied only when present). */
+function shorthandConfig(m: Record<string, unknown>): Record<string, unknown> {
+  if (!shorthandReserved.some((k) => k in m)) return m;
+  const config: Record<string, unknown> = {};
+  for (const k of Object.keys(m)) {
+    if (shorthandReserved.includes(k)) continue;
+    Object.defineProperty(config, k, { ...Object.getOwnPropertyDescriptor(m, k)!, enumerable: true });
+  }
+  return config;
 }
 
 /** `meta` and `freeformType` given beside `config` become definitions, as in Nix. */
