@@ -2,12 +2,13 @@
  * The fleet commands (`eval`, `why`, `options`, `sync`, `init`) of the real built CLI, on the
  * example fleet and on temporary fleets.
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
+import { writeFleet } from "./helpers.js";
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const CLI = join(REPO, "dist", "cli", "main.js");
@@ -21,16 +22,7 @@ async function grove(args: string[], cwd = REPO) {
 
 let work: string;
 
-/** A fleet in a new temporary folder, from a map of file contents. */
-function fleet(files: Record<string, string>): string {
-  const root = mkdtempSync(join(work, "fleet-"));
-  writeFileSync(join(root, "package.json"), '{ "type": "module" }\n');
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), text);
-  }
-  return root;
-}
+const fleet = (files: Record<string, string>) => writeFleet(work, files);
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), "grove-fleet-cli-"));

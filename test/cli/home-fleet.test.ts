@@ -3,12 +3,13 @@
  * standalone homes, an edited copy of it, and small temporary fleets. Homes are temporary folders
  * (`--home`, or `$HOME` pointed at one) — never the real home.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isLink, removeTree, snapshot } from "../activate/helpers.js";
+import { writeFleet } from "./helpers.js";
 
 const repoRoot = join(import.meta.dirname, "../..");
 const cli = join(repoRoot, "dist/cli/main.js");
@@ -33,16 +34,7 @@ function grove(args: string[], env: Record<string, string> = {}) {
   });
 }
 
-/** A temporary fleet from file contents. */
-function fleet(files: Record<string, string>): string {
-  const root = mkdtempSync(join(work, "fleet-"));
-  writeFileSync(join(root, "package.json"), '{ "type": "module" }\n');
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), text);
-  }
-  return root;
-}
+const fleet = (files: Record<string, string>) => writeFleet(work, files);
 
 const read = (home: string, rel: string) => readFileSync(join(home, rel), "utf8");
 

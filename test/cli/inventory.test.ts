@@ -1,10 +1,10 @@
 /** `grove inventory`, `grove vars …` and `grove why` on a temporary fleet, through the built CLI. */
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
+import { writeFleet } from "./helpers.js";
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const CLI = join(REPO, "dist", "cli", "main.js");
@@ -19,15 +19,7 @@ async function grove(args: string[], cwd: string) {
   return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
 }
 
-function fleet(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), "grove-inventory-cli-"));
-  writeFileSync(join(root, "package.json"), '{ "type": "module" }\n');
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), text);
-  }
-  return root;
-}
+const fleet = (files: Record<string, string>) => writeFleet(tmpdir(), files);
 
 const files = {
   "modules/machines.ts": `import { machine } from "grove";
