@@ -1,7 +1,10 @@
-// Helpers shared by the benchmarks: medians of repeated in-process runs, and the canonical hash
+// Helpers shared by the benchmarks: medians of repeated in-process runs, whole processes timed
+// with their peak memory, and the canonical hash
 // by which an answer is checked against Nix's.
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 
 /** The median of some numbers. */
 export function median(xs) {
@@ -38,6 +41,23 @@ export function compare(a, b, { warmup = 3, rounds = 7 } = {}) {
     lastB = y.result;
   }
   return { a: { ms: median(as), result: lastA }, b: { ms: median(bs), result: lastB } };
+}
+
+const hasGnuTime = existsSync("/usr/bin/time");
+
+/**
+ * Runs a command to completion, timing the whole process (wall) and its max RSS (GNU time's %M, in
+ * KiB; null without GNU time, whose report goes to a file in `work`). Throws if the command fails.
+ */
+export function timeProcess(cmd, args, { work, cwd, stdout = "pipe" }) {
+  const rssFile = join(work, ".rss");
+  const [c, a] = hasGnuTime ? ["/usr/bin/time", ["-f", "%M", "-o", rssFile, cmd, ...args]] : [cmd, args];
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(c, a, { cwd, stdio: ["ignore", stdout, "pipe"], maxBuffer: 1 << 30 });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${cmd} failed (${r.status}): ${r.stderr?.toString().slice(-2000)}`);
+  const rssKiB = hasGnuTime ? Number(readFileSync(rssFile, "utf8").trim().split("\n").pop()) : null;
+  return { ms, rssKiB, stdout: r.stdout, stderr: r.stderr?.toString() ?? "" };
 }
 
 /** sha256 of `value` as JSON with every object's keys sorted: the form expected.sha256 records. */

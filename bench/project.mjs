@@ -5,12 +5,12 @@
 // `grove eval --json`; the module-system benchmark evaluates fleet.json. Both whole processes are
 // timed in the same run, and both answers must have Nix's hash. Prints one JSON line.
 import { spawnSync } from "node:child_process";
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { canonicalHash, expectedHash } from "./measure.mjs";
+import { canonicalHash, expectedHash, timeProcess } from "./measure.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const benchDir = join(root, "..", "shared", "bench");
@@ -18,22 +18,15 @@ const { values } = parseArgs({ options: { machines: { type: "string", default: "
 const n = Number(values.machines);
 const args = { seed: 1, machines: n, aspects: 60, "per-machine": 20, options: 15, core: 4 };
 
+/** Times a command, its standard output to `stdoutFile` if given: wall milliseconds and peak MiB. */
 function timed(cmd, argv, stdoutFile) {
   const fd = stdoutFile ? openSync(stdoutFile, "w") : "ignore";
-  const useTime = existsSync("/usr/bin/time");
-  const rss = join(work, ".rss");
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(
-    useTime ? "/usr/bin/time" : cmd,
-    useTime ? ["-f", "%M", "-o", rss, cmd, ...argv] : argv,
-    {
-      stdio: ["ignore", fd, "pipe"],
-    },
-  );
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (typeof fd === "number") closeSync(fd);
-  if (r.status !== 0) throw new Error(`${cmd} ${argv.join(" ")} failed: ${r.stderr}`);
-  return { ms, rssMiB: useTime ? Math.round(Number(readFileSync(rss, "utf8").trim()) / 102.4) / 10 : null };
+  try {
+    const { ms, rssKiB } = timeProcess(cmd, argv, { work, stdout: fd });
+    return { ms, rssMiB: rssKiB === null ? null : Math.round(rssKiB / 102.4) / 10 };
+  } finally {
+    if (typeof fd === "number") closeSync(fd);
+  }
 }
 
 const work = mkdtempSync(join(tmpdir(), "grove-bench-project-"));

@@ -6,12 +6,12 @@
 // canonical answer has Nix's hash. The JSON floor (read + parse + print + write of the answer)
 // goes to stderr, to show how close Grove is to it.
 import { spawnSync } from "node:child_process";
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { canonicalHash, expectedHash } from "./measure.mjs";
+import { canonicalHash, expectedHash, timeProcess } from "./measure.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const shared = join(root, "..", "shared");
@@ -45,24 +45,7 @@ if (workloads.length === 0) {
   process.exit(2);
 }
 
-const hasGnuTime = existsSync("/usr/bin/time");
 const hasNix = !values["no-nix"] && spawnSync("nix-instantiate", ["--version"]).status === 0;
-
-/** Runs a command, timing the whole process (wall) and its max RSS (GNU time's %M, in KiB). */
-function timed(cmd, args, opts = {}) {
-  const rssFile = join(opts.work, ".rss");
-  const [c, a] = hasGnuTime ? ["/usr/bin/time", ["-f", "%M", "-o", rssFile, cmd, ...args]] : [cmd, args];
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(c, a, {
-    cwd: opts.cwd,
-    stdio: ["ignore", opts.stdout ?? "pipe", "pipe"],
-    maxBuffer: 1 << 30,
-  });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0) throw new Error(`${cmd} failed (${r.status}): ${r.stderr?.toString().slice(-2000)}`);
-  const rssKiB = hasGnuTime ? Number(readFileSync(rssFile, "utf8").trim().split("\n").pop()) : null;
-  return { ms, rssKiB, stdout: r.stdout, stderr: r.stderr?.toString() ?? "" };
-}
 
 const mib = (kib) => (kib === null ? null : Math.round((kib / 1024) * 10) / 10);
 const round = (x) => (x === null ? null : Math.round(x * 100) / 100);
@@ -77,7 +60,7 @@ for (const w of workloads) {
     if (gen.status !== 0) throw new Error("fleet generation failed");
 
     const groveOut = join(work, "grove.json");
-    const grove = timed(
+    const grove = timeProcess(
       process.execPath,
       [join(root, "dist", "neutral", "fleet-cli.js"), join(work, "fleet.json"), groveOut],
       { work },
@@ -90,7 +73,7 @@ for (const w of workloads) {
     if (hasNix) {
       const nixOut = join(work, "nix.json");
       const fd = openSync(nixOut, "w");
-      nix = timed(
+      nix = timeProcess(
         "nix-instantiate",
         ["--eval", "--strict", "--json", "-I", `nixpkgs-lib=${nixLib}`, "eval.nix"],
         {
@@ -103,7 +86,7 @@ for (const w of workloads) {
       nixHash = canonicalHash(JSON.parse(readFileSync(nixOut, "utf8")));
     }
 
-    const floor = timed(
+    const floor = timeProcess(
       process.execPath,
       [join(benchDir, "json-floor.mjs"), groveOut, join(work, "floor.json")],
       { work },
