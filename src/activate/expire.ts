@@ -8,7 +8,7 @@ import { chmodTree } from "./generation.js";
 import { recoverInterrupted } from "./journal.js";
 import { layoutOf } from "./layout.js";
 import { type Logger, makeLog } from "./log.js";
-import { acquireLock, listGenerations, removeRecord } from "./state.js";
+import { acquireLock, alive, listGenerations, removeRecord } from "./state.js";
 
 const units: Record<string, number> = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 7 * 86400e3 };
 
@@ -48,15 +48,6 @@ function pidOfTmp(name: string): number {
   return Number(name.split("-")[1]);
 }
 
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /**
  * Removes generations older than `olderThan`, never the live one, then deletes store folders that no
  * remaining generation uses (including builds that were never switched to).
@@ -78,7 +69,7 @@ export function expire(options: ExpireOptions): ExpireResult {
     const kept = new Set(all.filter((g) => !doomed.includes(g)).map((g) => g.hash));
     const collected = existsSync(layout.store)
       ? readdirSync(layout.store).filter((name) =>
-          name.startsWith(".tmp-") ? !running(pidOfTmp(name)) : !kept.has(name),
+          name.startsWith(".tmp-") ? !alive(pidOfTmp(name)) : !kept.has(name),
         )
       : [];
     if (options.dryRun !== true) {

@@ -159,7 +159,8 @@ export function pointCurrent(stateDir: string, n: number | null): void {
   else replaceLink(join("generations", String(n)), current);
 }
 
-function alive(pid: number): boolean {
+/** Whether process `pid` exists (EPERM: it does, under another user). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
