@@ -15,7 +15,7 @@ import {
 } from "./definitions.js";
 import { lib } from "./index.js";
 import { enterOption, force, isStackOverflow, Lazy, leaveOption, recursionError } from "./lazy.js";
-import { type AttrsSource, ComputedAttrs, lazyAttrs } from "./lazy-attrs.js";
+import { type AttrsSource, attrsSourceOf, ComputedAttrs, lazyAttrs } from "./lazy-attrs.js";
 import { mkOption } from "./options.js";
 import { didYouMean, nearest, showDefs, showOption, showValue } from "./show.js";
 import { bool, raw } from "./types/basic.js";
@@ -146,8 +146,42 @@ class Context {
   #checked = false;
 
   modules: readonly NormalModule[] = [];
+  #config: Record<string, any> | undefined;
+  #options: Record<string, any> | undefined;
+  #args: Record<string, unknown> | undefined;
 
-  constructor(readonly opts: EvalModulesOptions) {}
+  constructor(
+    readonly opts: EvalModulesOptions,
+    readonly result: EvaluationResult,
+  ) {}
+
+  /** `config` as modules see it (made on first use: most submodule instances never need it). */
+  get config(): Record<string, any> {
+    return (this.#config ??= lazyAttrs(new GuardedConfig(this)));
+  }
+
+  /** `options` as modules see it. */
+  get options(): Record<string, any> {
+    return (this.#options ??= lazyAttrs(new GuardedOptions(this)));
+  }
+
+  /** The arguments module functions are called with (made when the first function is met). */
+  get args(): Record<string, unknown> {
+    if (this.#args) return this.#args;
+    const opts = this.opts;
+    const specialArgs = opts.specialArgs ?? {};
+    const base: Record<string, unknown> = {
+      lib,
+      config: this.config,
+      options: this.options,
+      specialArgs,
+      _class: opts.class ?? null,
+      _prefix: opts.prefix ?? [],
+      ...(opts.name !== undefined ? { name: opts.name } : {}),
+      ...specialArgs,
+    };
+    return (this.#args = moduleArgs(this, base));
+  }
 
   /** Every module's config, pushed down: the definitions at the root. */
   rootConfigs(): ConfigSource[] {
@@ -977,11 +1011,7 @@ interface Structured {
 }
 
 /** Nix's `collectModules`: load every module (calling functions), then keep each key once, breadth first. */
-function collectModules(
-  ctx: Context,
-  initial: readonly unknown[],
-  args: Record<string, unknown>,
-): NormalModule[] {
+function collectModules(ctx: Context, initial: readonly unknown[]): NormalModule[] {
   const cls = ctx.opts.class ?? null;
   const disabled: { file: string; items: readonly unknown[] }[] = [];
 
@@ -1000,7 +1030,7 @@ function collectModules(
       const prev = ctx.loading;
       ctx.loading = loc?.file ?? parentFile;
       try {
-        m = force((m as (a: unknown) => unknown)(args));
+        m = force((m as (a: unknown) => unknown)(ctx.args));
       } finally {
         ctx.loading = prev;
       }
@@ -1127,11 +1157,8 @@ function disabledKey(file: string, item: unknown): string {
  * config.a; // 1
  */
 export function evalModules(opts: EvalModulesOptions): Evaluation {
-  const ctx = new Context(opts);
-  const specialArgs = opts.specialArgs ?? {};
-  const config = lazyAttrs(new GuardedConfig(ctx));
-  const options = lazyAttrs(new GuardedOptions(ctx));
-  const result = new EvaluationResult(ctx, config, options);
+  const result = new EvaluationResult(opts);
+  const ctx = result.ctx;
   const internalModule = {
     _file: "lib/modules.nix",
     key: "lib/modules.nix",
@@ -1139,21 +1166,11 @@ export function evalModules(opts: EvalModulesOptions): Evaluation {
     config: {
       _module: {
         args: { extendModules: result.extendModules, moduleType: Lazy.of(() => result.type) },
-        specialArgs,
+        specialArgs: opts.specialArgs ?? {},
       },
     },
   };
-  const base: Record<string, unknown> = {
-    lib,
-    config,
-    options,
-    specialArgs,
-    _class: opts.class ?? null,
-    _prefix: opts.prefix ?? [],
-    ...(opts.name !== undefined ? { name: opts.name } : {}),
-    ...specialArgs,
-  };
-  const modules = collectModules(ctx, [...opts.modules, internalModule], moduleArgs(ctx, base)).reverse();
+  const modules = collectModules(ctx, [...opts.modules, internalModule]).reverse();
   ctx.collecting = false;
   ctx.modules = modules;
   ctx.root = new Namespace(
@@ -1219,15 +1236,20 @@ class ResultConfig implements AttrsSource {
   }
 }
 
+/** The evaluation whose `config` this value is, or undefined for any other value. */
+export function evaluationOf(value: unknown): Evaluation | undefined {
+  const source = attrsSourceOf(value);
+  return source instanceof ResultConfig ? source.ctx.result : undefined;
+}
+
 class EvaluationResult implements Evaluation {
   readonly _type = "configuration";
+  readonly ctx: Context;
   #config: Record<string, any> | undefined;
 
-  constructor(
-    readonly ctx: Context,
-    readonly internalConfig: Record<string, any>,
-    readonly internalOptions: Record<string, any>,
-  ) {}
+  constructor(opts: EvalModulesOptions) {
+    this.ctx = new Context(opts, this);
+  }
 
   get config(): Record<string, any> {
     if (this.#config) return this.#config;
@@ -1237,11 +1259,11 @@ class EvaluationResult implements Evaluation {
   }
   get options(): Record<string, any> {
     this.ctx.check();
-    return this.internalOptions;
+    return this.ctx.options;
   }
   get _module(): Record<string, any> {
     this.ctx.check();
-    return this.internalConfig._module;
+    return this.ctx.config._module;
   }
   get class(): string | null {
     return this.ctx.opts.class ?? null;

@@ -1,6 +1,6 @@
 import { GroveError } from "../../errors.js";
 import { isAttrs } from "../definitions.js";
-import { type Evaluation, evalModules, moduleLocation } from "../modules.js";
+import { type Evaluation, evalModules, evaluationOf, moduleLocation } from "../modules.js";
 import { showOption } from "../show.js";
 import { mkOptionDefault } from "../wrappers.js";
 import {
@@ -23,9 +23,6 @@ export interface SubmoduleWithOptions {
 
 const isModuleLike = (v: unknown) => isAttrs(v) || typeof v === "function";
 
-/** The evaluation behind each submodule value, so that its options can be read back. */
-const evaluations = new WeakMap<object, Evaluation>();
-
 /**
  * The evaluation a submodule's value (its `config`) came from, or undefined for any other value.
  * The Nix output reads it to tell the sub-options a module defined from those left at their
@@ -36,7 +33,7 @@ const evaluations = new WeakMap<object, Evaluation>();
  * submoduleEvaluation(users.alice)?.options.isNormalUser.highestPrio  // 1000 for an `mkDefault`
  */
 export function submoduleEvaluation(value: unknown): Evaluation | undefined {
-  return typeof value === "object" && value !== null ? evaluations.get(value) : undefined;
+  return evaluationOf(value);
 }
 
 /**
@@ -89,9 +86,7 @@ export function submoduleWith(attrs: SubmoduleWithOptions): OptionType {
           prefix: loc,
           name,
         });
-        const config = evaluation.config;
-        evaluations.set(config, evaluation);
-        return config;
+        return evaluation.config;
       },
     }),
     emptyValue: () => ({ value: base().config }),
