@@ -211,7 +211,7 @@ class Context {
     if (this.#configState === 1) throw recursionError(this.prefix);
     this.#configState = 1;
     try {
-      const freeformType = this.moduleSetting("freeformType", null) as OptionType | null;
+      const freeformType = this.moduleSetting("freeformType") as OptionType | null;
       let source: AttrsSource = this.root;
       if (freeformType !== null && freeformType !== undefined) {
         const found: Unmatched[] = [];
@@ -239,24 +239,31 @@ class Context {
     }
   }
 
+  #settingsDefined: boolean | undefined;
+
   /**
    * `_module.check` or `_module.freeformType`. Most evaluations define neither (only
    * `_module.args`), and then the option's default is its value without building the option.
    */
-  moduleSetting(name: "check" | "freeformType", fallback: unknown): unknown {
-    for (const c of this.root.defs.get("_module") ?? []) {
-      const v = force((c.config as Record<string, unknown>)._module);
-      if (!isAttrs(v) || typeTag(v) !== undefined || name in v) {
-        return ((this.root.child("_module") as Namespace).optionNode(name) as OptionNode).value;
+  moduleSetting(name: "check" | "freeformType"): unknown {
+    if (this.#settingsDefined === undefined) {
+      this.#settingsDefined = false;
+      for (const c of this.root.defs.get("_module") ?? []) {
+        const v = force((c.config as Record<string, unknown>)._module);
+        if (!isAttrs(v) || typeTag(v) !== undefined || "check" in v || "freeformType" in v) {
+          this.#settingsDefined = true;
+          break;
+        }
       }
     }
-    return fallback;
+    if (!this.#settingsDefined) return name === "check" ? true : null;
+    return ((this.root.child("_module") as Namespace).optionNode(name) as OptionNode).value;
   }
 
   /** Nix's `checkUnmatched`: a definition that no option matches is an error (unless freeform or unchecked). */
   check(): void {
     if (this.#checked || this.opts.passthrough) return;
-    if (this.moduleSetting("check", true) === true && this.moduleSetting("freeformType", null) === null) {
+    if (this.moduleSetting("check") === true && this.moduleSetting("freeformType") === null) {
       const found: Unmatched[] = [];
       this.root.unmatched(found, [], true);
       if (found.length > 0) throw this.undefinedOption(found[0]!);
@@ -433,16 +440,18 @@ class Namespace implements AttrsSource {
    * Definitions here and below that no option declares (Nix's `unmatchedDefns`), appended to
    * `out`; stops at the first one when `firstOnly`.
    */
-  unmatched(out: Unmatched[], prefix: readonly string[], firstOnly: boolean): void {
+  unmatched(out: Unmatched[], prefix: string[], firstOnly: boolean): void {
     if (this.configs.length === 0) return;
-    for (const name of this.decls.keys()) {
-      const c = this.child(name);
-      if (c instanceof Namespace) {
-        c.unmatched(out, [...prefix, name], firstOnly);
-        if (firstOnly && out.length > 0) return;
-      }
-    }
     const decls = this.decls;
+    for (const name of decls.keys()) {
+      // Options need no node here: only namespaces hold definitions to look into.
+      if (this.skeleton.entry(name, this.loc)?.kind !== "namespace") continue;
+      // One path array for the whole walk, copied only for what is found.
+      prefix.push(name);
+      (this.child(name) as Namespace).unmatched(out, prefix, firstOnly);
+      prefix.pop();
+      if (firstOnly && out.length > 0) return;
+    }
     for (const [name, sources] of this.defs) {
       if (decls.has(name)) continue;
       for (const c of sources) {

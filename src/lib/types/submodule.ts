@@ -47,14 +47,11 @@ export function submoduleWith(attrs: SubmoduleWithOptions): OptionType {
   const specialArgs = attrs.specialArgs ?? {};
   const shorthand = attrs.shorthandOnlyDefinesConfig ?? false;
   const cls = attrs.class ?? null;
+  // The type's modules, with the placeholder name every instance overrides.
+  const typeModules = [{ _module: { args: { name: mkOptionDefault("‹name›") } } }, ...modules];
   let baseEval: Evaluation | undefined;
   const base = (): Evaluation =>
-    (baseEval ??= evalModules({
-      class: cls,
-      specialArgs,
-      name: "‹name›",
-      modules: [{ _module: { args: { name: mkOptionDefault("‹name›") } } }, ...modules],
-    }));
+    (baseEval ??= evalModules({ class: cls, specialArgs, name: "‹name›", modules: typeModules }));
   const freeform = (): OptionType | null => {
     try {
       return (base()._module.freeformType as OptionType | null) ?? null;
@@ -81,12 +78,14 @@ export function submoduleWith(attrs: SubmoduleWithOptions): OptionType {
           if (line !== undefined) m[moduleLocation] = { file, line };
           return m;
         });
-        const evaluation = base().extendModules({
-          modules: [{ _module: { args: { name } } }, ...defModules],
+        // What `base().extendModules(…)` makes, without evaluating the base for every instance.
+        return evalModules({
+          class: cls,
+          specialArgs,
           prefix: loc,
           name,
-        });
-        return evaluation.config;
+          modules: [...typeModules, { _module: { args: { name } } }, ...defModules],
+        }).config;
       },
     }),
     emptyValue: () => ({ value: base().config }),
