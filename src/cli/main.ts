@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 import { readFileSync } from "node:fs";
 import { defineCommand } from "citty";
+import { tuneHeap } from "../heap.js";
 import { runCli } from "./render-error.js";
 import { secretsCommand } from "./secrets.js";
 import { tfCommand } from "./tf.js";
+
+tuneHeap();
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
   version: string;

@@ -116,11 +116,19 @@ export class Skeleton {
   }
 
   #names: string[] | undefined;
+  #publicNames: string[] | undefined;
 
   /** The declared names, in declaration order. */
   nameList(loc: readonly string[]): readonly string[] {
     // Frozen: shared by every evaluation with this skeleton.
     return (this.#names ??= Object.freeze([...this.decls(loc).keys()]) as string[]);
+  }
+
+  /** The declared names an evaluation's `config` lists: all but the internal `_module`. */
+  publicNames(loc: readonly string[]): readonly string[] {
+    return (this.#publicNames ??= Object.freeze(
+      this.nameList(loc).filter((n) => n !== "_module"),
+    ) as string[]);
   }
 
   /** What `name` is here (`parentLoc` is this skeleton's path, for messages); undefined when not declared. */

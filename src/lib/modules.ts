@@ -990,7 +990,7 @@ function unify(
     disabledModules,
     imports: (m.imports as unknown[] | undefined) ?? [],
     options: full ? (m.options ?? {}) : {},
-    config: withExtras(m, full ? (m.config ?? {}) : shorthandConfig(m)),
+    config: withExtras(m, full ? (m.config ?? {}) : shorthandConfig(m), full),
   };
 }
 
@@ -1006,11 +1006,14 @@ function shorthandConfig(m: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** `meta` and `freeformType` given beside `config` become definitions, as in Nix. */
-function withExtras(m: Record<string, unknown>, config: unknown): unknown {
-  const extras: unknown[] = [];
-  if ("meta" in m && ("config" in m || "options" in m)) extras.push({ meta: m.meta });
-  if ("freeformType" in m) extras.push({ _module: { freeformType: m.freeformType } });
-  return extras.length === 0 ? config : { _type: "merge", contents: [config, ...extras] };
+function withExtras(m: Record<string, unknown>, config: unknown, full: boolean): unknown {
+  const meta = full && "meta" in m;
+  const freeform = "freeformType" in m;
+  if (!meta && !freeform) return config;
+  const contents = [config];
+  if (meta) contents.push({ meta: m.meta });
+  if (freeform) contents.push({ _module: { freeformType: m.freeformType } });
+  return { _type: "merge", contents };
 }
 
 interface Structured {
@@ -1086,9 +1089,14 @@ function collectModules(ctx: Context, initial: readonly unknown[]): NormalModule
     modules: readonly unknown[],
   ): Structured[] =>
     modules.map((raw, i) => {
-      const cycleAt = path.findIndex((p) => p.raw === raw);
       const module = load(parentFile, parentLine, parentKey, i + 1, raw);
-      if (path.some((p) => p.key === module.key) && !module.key.includes(":anon-")) {
+      let cycleAt = -1;
+      let keyOnPath = false;
+      for (let p = 0; p < path.length; p++) {
+        if (cycleAt < 0 && path[p]!.raw === raw) cycleAt = p;
+        if (path[p]!.key === module.key) keyOnPath = true;
+      }
+      if (keyOnPath && !module.key.includes(":anon-")) {
         // Already applied on this path: the breadth-first pass keeps the first one only.
         return { key: module.key, module, children: [] };
       }
@@ -1117,6 +1125,7 @@ function collectModules(ctx: Context, initial: readonly unknown[]): NormalModule
           file: module.file,
         });
       }
+      if (imports.length === 0) return { key: module.key, module, children: [] };
       path.push({ raw, key: module.key, file: module.file });
       try {
         return {
@@ -1232,10 +1241,14 @@ class ResultConfig implements AttrsSource {
   #names: readonly string[] | undefined;
   constructor(readonly ctx: Context) {}
   names(): readonly string[] {
-    return (this.#names ??= this.ctx
-      .configSource()
-      .names()
-      .filter((n) => n !== "_module"));
+    if (this.#names) return this.#names;
+    const source = this.ctx.configSource();
+    // Without freeform values the names are the skeleton's, shared by every evaluation of it.
+    this.#names =
+      source === this.ctx.root
+        ? this.ctx.root.skeleton.publicNames(this.ctx.root.loc)
+        : source.names().filter((n) => n !== "_module");
+    return this.#names;
   }
   has(name: string): boolean {
     return name !== "_module" && this.ctx.configSource().has(name);

@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 /** `node dist/neutral/fleet-cli.js FLEET.json OUT.json`: the benchmark's Grove side. */
 import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
+import { tuneHeap } from "../heap.js";
 import { evaluateFleet, type Fleet } from "./fleet.js";
+
+tuneHeap();
 
 const [input, output] = process.argv.slice(2);
 if (!input || !output) {
