@@ -131,6 +131,19 @@ export class Skeleton {
     ) as string[]);
   }
 
+  #sorted: readonly string[] | undefined;
+  #publicSorted: readonly string[] | undefined;
+
+  /** {@link nameList} sorted by code unit, for canonical JSON. */
+  sortedNames(loc: readonly string[]): readonly string[] {
+    return (this.#sorted ??= Object.freeze([...this.nameList(loc)].sort()));
+  }
+
+  /** {@link publicNames} sorted by code unit. */
+  sortedPublicNames(loc: readonly string[]): readonly string[] {
+    return (this.#publicSorted ??= Object.freeze([...this.publicNames(loc)].sort()));
+  }
+
   /** What `name` is here (`parentLoc` is this skeleton's path, for messages); undefined when not declared. */
   entry(name: string, parentLoc: readonly string[]): Entry | undefined {
     const cached = this.#entries.get(name);

@@ -14,14 +14,14 @@ export interface JsonOptions {
   base?: string;
 }
 
-/** Sorted copies of the (frozen) name lists that lazy attribute sets of one shape share. */
-const sorted = new WeakMap<readonly string[], string[]>();
-function sortedNames(names: readonly string[]): string[] {
-  // Only shared (frozen) lists are worth remembering; others are sorted once and dropped.
-  if (!Object.isFrozen(names)) return [...names].sort();
-  let s = sorted.get(names);
-  if (!s) sorted.set(names, (s = [...names].sort()));
-  return s;
+/** Names sorted by code unit; most lists are in order already (names are often written sorted). */
+function sortedNames(names: readonly string[]): readonly string[] {
+  return inOrder(names) ? names : [...names].sort();
+}
+
+function inOrder(names: readonly string[]): boolean {
+  for (let i = 1; i < names.length; i++) if (names[i - 1]! > names[i]!) return false;
+  return true;
 }
 
 /** Quoted keys, made once: configurations repeat the same option names. */
@@ -35,65 +35,54 @@ function quotedKey(k: string): string {
   return q;
 }
 
-function write(value: unknown, indent: string, step: string, sortKeys: boolean, out: string[]): void {
+/** The JSON text of `value`; built by appending to one string, which V8 does without copying. */
+function write(value: unknown, indent: string, step: string, sortKeys: boolean): string {
   const v = force(value);
-  if (v === null || v === undefined) {
-    out.push("null");
-    return;
-  }
+  if (v === null || v === undefined) return "null";
   switch (typeof v) {
     case "string":
-      out.push(JSON.stringify(v));
-      return;
+      return JSON.stringify(v);
     case "number":
-      out.push(Number.isFinite(v) ? String(v) : "null");
-      return;
+      return Number.isFinite(v) ? String(v) : "null";
     case "boolean":
-      out.push(String(v));
-      return;
+      return v ? "true" : "false";
     case "object":
       break;
     default:
-      out.push("null");
-      return;
+      return "null";
   }
   const inner = indent + step;
   const sep = step === "" ? "," : `,\n${inner}`;
   const open = step === "" ? "" : `\n${inner}`;
   const close = step === "" ? "" : `\n${indent}`;
   if (Array.isArray(v)) {
-    if (v.length === 0) {
-      out.push("[]");
-      return;
-    }
-    out.push(`[${open}`);
+    if (v.length === 0) return "[]";
+    let out = `[${open}`;
     for (let i = 0; i < v.length; i++) {
-      if (i > 0) out.push(sep);
-      write(v[i], inner, step, sortKeys, out);
+      if (i > 0) out += sep;
+      out += write(v[i], inner, step, sortKeys);
     }
-    out.push(`${close}]`);
-    return;
+    return `${out}${close}]`;
   }
   const source = attrsSourceOf(v);
   if (!source && typeof (v as { toJSON?: unknown }).toJSON === "function") {
-    write((v as { toJSON(): unknown }).toJSON(), indent, step, sortKeys, out);
-    return;
+    return write((v as { toJSON(): unknown }).toJSON(), indent, step, sortKeys);
   }
-  const listed = source ? source.names() : Object.keys(v);
-  const names = sortKeys ? sortedNames(listed) : listed;
-  if (names.length === 0) {
-    out.push("{}");
-    return;
+  let names = sortKeys ? source?.sortedNames?.() : undefined;
+  if (names === undefined) {
+    const listed = source ? source.names() : Object.keys(v);
+    names = sortKeys ? sortedNames(listed) : listed;
   }
-  out.push(`{${open}`);
+  if (names.length === 0) return "{}";
+  let out = `{${open}`;
   const colon = step === "" ? ":" : ": ";
   for (let i = 0; i < names.length; i++) {
     const k = names[i]!;
-    if (i > 0) out.push(sep);
-    out.push(quotedKey(k), colon);
-    write(source ? source.value(k) : (v as Record<string, unknown>)[k], inner, step, sortKeys, out);
+    if (i > 0) out += sep;
+    out += quotedKey(k) + colon;
+    out += write(source ? source.value(k) : (v as Record<string, unknown>)[k], inner, step, sortKeys);
   }
-  out.push(`${close}}`);
+  return `${out}${close}}`;
 }
 
 /**
@@ -104,7 +93,5 @@ function write(value: unknown, indent: string, step: string, sortKeys: boolean, 
  * jsonText(config, { sortKeys: true }); // canonical, as Nix prints it
  */
 export function jsonText(value: unknown, options: JsonOptions = {}): string {
-  const out: string[] = [];
-  write(value, options.base ?? "", " ".repeat(options.indent ?? 0), options.sortKeys ?? false, out);
-  return out.join("");
+  return write(value, options.base ?? "", " ".repeat(options.indent ?? 0), options.sortKeys ?? false);
 }

@@ -12,6 +12,8 @@
 export interface AttrsSource {
   /** The names, in order. */
   names(): readonly string[];
+  /** The names sorted by UTF-16 code unit when the source keeps them (shared by many sets). */
+  sortedNames?(): readonly string[] | undefined;
   has(name: string): boolean;
   /** The value of a name that `has` said exists; memoised by the source. */
   value(name: string): unknown;

@@ -470,6 +470,10 @@ class Namespace implements AttrsSource {
     return this.skeleton.nameList(this.loc);
   }
 
+  sortedNames(): readonly string[] {
+    return this.skeleton.sortedNames(this.loc);
+  }
+
   has(name: string): boolean {
     return this.decls.has(name);
   }
@@ -1249,6 +1253,11 @@ class ResultConfig implements AttrsSource {
         ? this.ctx.root.skeleton.publicNames(this.ctx.root.loc)
         : source.names().filter((n) => n !== "_module");
     return this.#names;
+  }
+
+  sortedNames(): readonly string[] | undefined {
+    const root = this.ctx.root;
+    return this.ctx.configSource() === root ? root.skeleton.sortedPublicNames(root.loc) : undefined;
   }
   has(name: string): boolean {
     return name !== "_module" && this.ctx.configSource().has(name);
