@@ -55,26 +55,26 @@ export const evalCommand = defineCommand({
       process.stdout.write(`${jsonText(value, { indent: 2 })}\n`);
       return;
     }
-    // Every machine and home, each written as soon as it is evaluated and then let go.
-    const parts: string[] = [];
+    // Every machine and home, each written as soon as it is evaluated and then let go (standard
+    // output is synchronous on Linux for files and pipes, so nothing piles up in memory).
+    const out = (text: string) => process.stdout.write(text);
     const section = (name: string, ids: readonly string[], evaluate: (id: string) => Evaluation) => {
-      parts.push(`  ${JSON.stringify(name)}: {`);
+      out(`  ${JSON.stringify(name)}: {`);
       ids.forEach((id, i) => {
-        parts.push(
+        out(
           `${i === 0 ? "" : ","}\n    ${JSON.stringify(id)}: ${jsonText(asserted(evaluate(id)), { indent: 2, base: "    " })}`,
         );
       });
-      parts.push(ids.length === 0 ? "}" : "\n  }");
+      out(ids.length === 0 ? "}" : "\n  }");
     };
-    parts.push("{\n");
+    out("{\n");
     section("machines", project.machineNames(), (m) => project.machine(m));
-    parts.push(",\n");
+    out(",\n");
     section(
       "homes",
       project.homeTargets().map((h) => h.id),
       (h) => project.home(h),
     );
-    parts.push("\n}\n");
-    process.stdout.write(parts.join(""));
+    out("\n}\n");
   },
 });

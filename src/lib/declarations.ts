@@ -11,8 +11,8 @@ import { isOption, mkOption, type OptionDecl } from "./options.js";
 import { showFiles, showOption } from "./show.js";
 import { unspecified } from "./types/basic.js";
 import { submoduleWith } from "./types/submodule.js";
-import type { OptionType } from "./types/type.js";
-import { typeTag } from "./wrappers.js";
+import type { Def, OptionType } from "./types/type.js";
+import { mkOptionDefault, typeTag } from "./wrappers.js";
 
 export interface DeclSource {
   readonly file: string;
@@ -27,6 +27,8 @@ export interface MergedDecl {
   readonly declarations: readonly string[];
   readonly declarationPositions: readonly { file: string; line: number | undefined }[];
   readonly hasDefault: boolean;
+  /** The default as a definition (a `mkOptionDefault` from the first declaring file), if any. */
+  readonly defaultDef: Def | undefined;
 }
 
 export function describeKind(v: unknown): string {
@@ -72,12 +74,14 @@ export function mergeOptionDecls(loc: readonly string[], decls: readonly DeclSou
   }
   const declared = type ?? unspecified;
   const finalType = declared.getSubModules !== null ? declared.substSubModules(submodules) : declared;
+  const hasDefault = Object.hasOwn(res, "default");
   return {
     decl: { ...(res as unknown as OptionDecl), type: finalType },
     type: finalType,
     declarations,
     declarationPositions: positions,
-    hasDefault: Object.hasOwn(res, "default"),
+    hasDefault,
+    defaultDef: hasDefault ? { file: declarations[0]!, value: mkOptionDefault(res.default) } : undefined,
   };
 }
 

@@ -22,7 +22,7 @@ import { bool, raw } from "./types/basic.js";
 import { lazyAttrsOf, nullOr } from "./types/containers.js";
 import { submoduleWith } from "./types/submodule.js";
 import { type Def, isOptionType, mkOptionType, type OptionType } from "./types/type.js";
-import { mkOptionDefault, priorities, typeTag } from "./wrappers.js";
+import { priorities, typeTag } from "./wrappers.js";
 
 /** Where a module was written, attached by the helpers that create modules (`aspect`, `machine`…). */
 export const moduleLocation: unique symbol = Symbol.for("grove.moduleLocation");
@@ -624,19 +624,6 @@ class FreeformView implements AttrsSource {
   }
 }
 
-/** The option default as a definition, made once per declaration and shared. */
-const defaultDefs = new WeakMap<MergedDecl, Def>();
-function defaultDefinition(merged: MergedDecl): Def | undefined {
-  if (!merged.hasDefault) return undefined;
-  let d = defaultDefs.get(merged);
-  if (!d)
-    defaultDefs.set(
-      merged,
-      (d = { file: merged.declarations[0]!, value: mkOptionDefault(merged.decl.default) }),
-    );
-  return d;
-}
-
 /**
  * One option: its declaration and definitions, and the value merged from them on first read.
  * This is also the object `options.a.b` gives (`value`, `isDefined`, `highestPrio`, `files`…).
@@ -698,7 +685,7 @@ export class OptionNode {
   /** The definitions with the option default first (as a `mkOptionDefault`). */
   private allDefs(): Def[] {
     const defs = this.parent.rawDefs(this.name);
-    const d = defaultDefinition(this.merged);
+    const d = this.merged.defaultDef;
     return d ? [d, ...defs] : defs;
   }
 
@@ -707,7 +694,7 @@ export class OptionNode {
       this.loc,
       this.type,
       this.parent.rawDefs(this.name),
-      defaultDefinition(this.merged),
+      this.merged.defaultDef,
     ));
   }
 
@@ -833,7 +820,7 @@ export class OptionNode {
       }
       if (typeTag(value) === undefined && type.check(value)) return type.single(value);
       // Not the simple case after all: merge in full, without reading the definition again.
-      if (def) this.#merging = new Merging(this.loc, type, [def], defaultDefinition(this.merged));
+      if (def) this.#merging = new Merging(this.loc, type, [def], this.merged.defaultDef);
     }
     return this.merging.mergedValue;
   }

@@ -132,8 +132,11 @@ export class Project {
     return { modules: this.config.modules, aspects: this.config.aspects };
   }
 
-  machineNames(): string[] {
-    return Object.keys(this.config.machines).sort();
+  #machineNames: readonly string[] | undefined;
+
+  /** The machines' names, sorted (kept: every home evaluation asks whether its host is one). */
+  machineNames(): readonly string[] {
+    return (this.#machineNames ??= Object.freeze(Object.keys(this.config.machines).sort()));
   }
 
   /** Every home: integrated ones (`user@machine` for each user of each machine) and standalone ones. */
