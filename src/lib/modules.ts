@@ -1007,6 +1007,41 @@ function withExtras(m: Record<string, unknown>, config: unknown, full: boolean):
   return { _type: "merge", contents };
 }
 
+/**
+ * A plain module unified ahead of time for one place: the top-level position `index` of an
+ * evaluation's module list. Collected there as it is; anywhere else it is unified again from
+ * `raw` (an anonymous module's key depends on where it is imported).
+ */
+class Unified {
+  readonly #module: NormalModule;
+  constructor(
+    readonly raw: Record<string, unknown>,
+    readonly fallbackKey: string,
+  ) {
+    this.#module = unify(unknownFile, fallbackKey, raw, undefined);
+  }
+  static is(v: unknown): v is Unified {
+    return typeof v === "object" && v !== null && #module in v;
+  }
+  /** The unified module if it is being loaded where it was unified for. */
+  at(fallbackKey: string, file: string, line: number | undefined): NormalModule | undefined {
+    const same = fallbackKey === this.fallbackKey && file === unknownFile && line === undefined;
+    return same ? this.#module : undefined;
+  }
+}
+
+/**
+ * The leading modules of evaluations made again and again (every instance of a submodule type):
+ * plain ones unified once, functions and wrapped modules left to be loaded each time.
+ */
+export function unifiedAhead(modules: readonly unknown[]): unknown[] {
+  return modules.map((m, i) =>
+    isAttrs(m) && typeTag(m) === undefined && !Unified.is(m)
+      ? new Unified(m as Record<string, unknown>, `:anon-${i + 1}`)
+      : m,
+  );
+}
+
 interface Structured {
   key: string;
   module: NormalModule;
@@ -1014,7 +1049,7 @@ interface Structured {
 }
 
 /** Nix's `collectModules`: load every module (calling functions), then keep each key once, breadth first. */
-function collectModules(ctx: Context, initial: readonly unknown[]): NormalModule[] {
+function collectModules(ctx: Context, initial: readonly unknown[], internal: NormalModule): NormalModule[] {
   const cls = ctx.opts.class ?? null;
   const disabled: { file: string; items: readonly unknown[] }[] = [];
 
@@ -1027,6 +1062,11 @@ function collectModules(ctx: Context, initial: readonly unknown[]): NormalModule
   ): NormalModule => {
     const fallbackKey = `${parentKey}:anon-${n}`;
     let m = force(raw);
+    if (Unified.is(m)) {
+      const ready = m.at(fallbackKey, parentFile, parentLine);
+      if (ready) return ready;
+      m = m.raw;
+    }
     let line: number | undefined = parentLine;
     if (typeof m === "function") {
       const loc = (m as { [moduleLocation]?: ModuleLocation })[moduleLocation];
@@ -1130,6 +1170,8 @@ function collectModules(ctx: Context, initial: readonly unknown[]): NormalModule
     });
 
   const top = structure(unknownFile, undefined, "", initial);
+  // The module system's own options and arguments, always last (as Nix appends them).
+  top.push({ key: internal.key, module: internal, children: [] });
   const disabledKeys = new Set<string>();
   for (const { file, items } of disabled) {
     for (const item of items) disabledKeys.add(disabledKey(file, force(item)));
@@ -1168,9 +1210,13 @@ function disabledKey(file: string, item: unknown): string {
 export function evalModules(opts: EvalModulesOptions): Evaluation {
   const result = new EvaluationResult(opts);
   const ctx = result.ctx;
-  const internalModule = {
-    _file: "lib/modules.nix",
+  const internalModule: NormalModule = {
     key: "lib/modules.nix",
+    file: "lib/modules.nix",
+    line: undefined,
+    class: null,
+    disabledModules: [],
+    imports: [],
     options: internalOptions,
     config: {
       _module: {
@@ -1179,7 +1225,7 @@ export function evalModules(opts: EvalModulesOptions): Evaluation {
       },
     },
   };
-  const modules = collectModules(ctx, [...opts.modules, internalModule]).reverse();
+  const modules = collectModules(ctx, opts.modules, internalModule).reverse();
   ctx.collecting = false;
   ctx.modules = modules;
   ctx.root = new Namespace(

@@ -135,6 +135,28 @@ describe("types", () => {
     });
   });
 
+  it("a submodule's own modules, unified once for every instance, keep Nix's keys wherever they are reused", () => {
+    // Expected values computed by nix-instantiate with the reference nixpkgs lib, same modules.
+    const shared = {
+      options: { tags: mkOption({ type: types.listOf(types.str), default: [] }) },
+      config: { tags: ["base"] },
+    };
+    const handles = ({ extendModules, moduleType }: Record<string, unknown>) => ({
+      options: { handles: mkOption({ type: types.raw, default: { extendModules, moduleType } }) },
+    });
+    const r = merged(types.attrsOf(types.submodule([shared, handles])), { a: { tags: ["x"] }, b: {} });
+    expect(r.a.tags).toEqual(["base", "x"]);
+    expect(r.b.tags).toEqual(["base"]);
+
+    // Extending an instance keeps its modules at their places: reused, applied once each.
+    const { extendModules, moduleType } = r.a.handles;
+    expect(extendModules({ modules: [{ config: { tags: ["y"] } }] }).config.tags).toEqual(["base", "y", "x"]);
+
+    // An instance's type leads with one more module: the same modules at new places get new keys
+    // (reusing the old ones would drop `shared' as a duplicate of another anonymous module).
+    expect(merged(types.attrsOf(moduleType), { c: { tags: ["z"] } }).c.tags).toEqual(["base", "z", "x"]);
+  });
+
   it("deferredModule keeps definitions as modules for another evaluation", () => {
     const d = merged(types.deferredModule, { config: { a: 1 } }, ({ lib }: any) => ({
       config: { a: lib.mkForce(2) },

@@ -1,6 +1,6 @@
 import { GroveError } from "../../errors.js";
 import { isAttrs } from "../definitions.js";
-import { type Evaluation, evalModules, evaluationOf, moduleLocation } from "../modules.js";
+import { type Evaluation, evalModules, evaluationOf, moduleLocation, unifiedAhead } from "../modules.js";
 import { showOption } from "../show.js";
 import { mkOptionDefault } from "../wrappers.js";
 import {
@@ -47,8 +47,9 @@ export function submoduleWith(attrs: SubmoduleWithOptions): OptionType {
   const specialArgs = attrs.specialArgs ?? {};
   const shorthand = attrs.shorthandOnlyDefinesConfig ?? false;
   const cls = attrs.class ?? null;
-  // The type's modules, with the placeholder name every instance overrides.
-  const typeModules = [{ _module: { args: { name: mkOptionDefault("‹name›") } } }, ...modules];
+  // The type's modules, with the placeholder name every instance overrides; unified once, as
+  // they lead every instance's module list.
+  const typeModules = unifiedAhead([{ _module: { args: { name: mkOptionDefault("‹name›") } } }, ...modules]);
   let baseEval: Evaluation | undefined;
   const base = (): Evaluation =>
     (baseEval ??= evalModules({ class: cls, specialArgs, name: "‹name›", modules: typeModules }));
