@@ -67,15 +67,21 @@ const unset = Symbol("unset");
 
 /** A source over a list of names and a function computing each value once. */
 export class ComputedAttrs implements AttrsSource {
-  readonly #index: Map<string, number>;
+  #index: Map<string, number> | undefined;
   readonly #values: unknown[];
 
   constructor(
     readonly list: readonly string[],
-    readonly compute: (name: string) => unknown,
+    readonly compute: (name: string, index: number) => unknown,
   ) {
-    this.#index = new Map(list.map((n, i) => [n, i]));
     this.#values = new Array(list.length).fill(unset);
+  }
+
+  /** Where `name` is in the list, or -1; short lists (most) are searched, long ones indexed. */
+  #find(name: string): number {
+    if (this.list.length <= 8) return this.list.indexOf(name);
+    this.#index ??= new Map(this.list.map((n, i) => [n, i]));
+    return this.#index.get(name) ?? -1;
   }
 
   names(): readonly string[] {
@@ -83,14 +89,14 @@ export class ComputedAttrs implements AttrsSource {
   }
 
   has(name: string): boolean {
-    return this.#index.has(name);
+    return this.#find(name) >= 0;
   }
 
   value(name: string): unknown {
-    const i = this.#index.get(name)!;
+    const i = this.#find(name);
     let v = this.#values[i];
     if (v === unset) {
-      v = this.compute(name);
+      v = this.compute(name, i);
       this.#values[i] = v;
     }
     return v;

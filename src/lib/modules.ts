@@ -452,9 +452,10 @@ class Namespace implements AttrsSource {
       prefix.pop();
       if (firstOnly && out.length > 0) return;
     }
-    for (const [name, sources] of this.defs) {
+    const defs = this.defs;
+    for (const name of defs.keys()) {
       if (decls.has(name)) continue;
-      for (const c of sources) {
+      for (const c of defs.get(name)!) {
         out.push({
           file: c.file,
           line: c.line,

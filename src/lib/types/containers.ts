@@ -1,5 +1,5 @@
 import { GroveError } from "../../errors.js";
-import { isAttrs, type Merging, mergeDefinitions } from "../definitions.js";
+import { isAttrs, Merging, mergeDefinitions } from "../definitions.js";
 import { force, Lazy } from "../lazy.js";
 import { ComputedAttrs, lazyAttrs } from "../lazy-attrs.js";
 import { showDefs, showOption } from "../show.js";
@@ -130,7 +130,8 @@ export function attrsWith(opts: AttrsWithOptions): OptionType {
       headError: checkDefsForError(check, defs),
       value: () => {
         const names: string[] = [];
-        const values = new Map<string, () => unknown>();
+        // Per name: its merge, or its one plain definition of a scalar (checked when read).
+        const merges: (Merging | Def)[] = [];
         for (const [name, nameDefs] of zipAttrs(defs, lazy)) {
           if (
             !lazy &&
@@ -138,23 +139,24 @@ export function attrsWith(opts: AttrsWithOptions): OptionType {
             single !== null &&
             typeTag(nameDefs[0]!.value) === undefined
           ) {
-            // One plain definition of a scalar: defined, and its own value once checked.
-            const v = nameDefs[0]!.value;
-            values.set(name, () =>
-              elemType.check(v)
-                ? single(v)
-                : mergeDefinitions([...loc, name], elemType, nameDefs).mergedValue,
-            );
             names.push(name);
+            merges.push(nameDefs[0]!);
             continue;
           }
           const merging = mergeDefinitions([...loc, name], elemType, nameDefs);
-          if (lazy) values.set(name, () => lazyAttrValue(merging, elemType));
-          else if (merging.isDefined) values.set(name, () => merging.mergedValue);
-          else continue;
+          if (!lazy && !merging.isDefined) continue;
           names.push(name);
+          merges.push(merging);
         }
-        return lazyAttrs(new ComputedAttrs(names, (name) => values.get(name)!()));
+        return lazyAttrs(
+          new ComputedAttrs(names, (name, i) => {
+            const m = merges[i]!;
+            if (m instanceof Merging) return lazy ? lazyAttrValue(m, elemType) : m.mergedValue;
+            return elemType.check(m.value)
+              ? single!(m.value)
+              : mergeDefinitions([...loc, name], elemType, [m]).mergedValue;
+          }),
+        );
       },
     }),
     emptyValue: { value: {} },
