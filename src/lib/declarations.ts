@@ -89,6 +89,11 @@ export type Entry =
   | { readonly kind: "option"; readonly merged: MergedDecl }
   | { readonly kind: "namespace"; readonly skeleton: Skeleton };
 
+/** Where a skeleton is used, for messages: read only when something goes wrong or is first made. */
+export interface Located {
+  readonly loc: readonly string[];
+}
+
 /** The declared names at one path, and what each is: an option or a namespace of more names. */
 export class Skeleton {
   #decls: Map<string, DeclSource[]> | undefined;
@@ -96,12 +101,13 @@ export class Skeleton {
 
   constructor(readonly sources: readonly DeclSource[]) {}
 
-  decls(loc: readonly string[]): Map<string, DeclSource[]> {
+  decls(at: Located): Map<string, DeclSource[]> {
     if (this.#decls) return this.#decls;
     const decls = new Map<string, DeclSource[]>();
     for (const src of this.sources) {
       const tree = force(src.options);
       if (!isAttrs(tree)) {
+        const loc = at.loc;
         throw new GroveError(
           "DuplicateDeclaration",
           `An option declaration for \`${showOption(loc)}' has type \`${describeKind(tree)}' rather than an attribute set.\nDid you mean to define this outside of \`options'?`,
@@ -123,15 +129,15 @@ export class Skeleton {
   #publicNames: string[] | undefined;
 
   /** The declared names, in declaration order. */
-  nameList(loc: readonly string[]): readonly string[] {
+  nameList(at: Located): readonly string[] {
     // Frozen: shared by every evaluation with this skeleton.
-    return (this.#names ??= Object.freeze([...this.decls(loc).keys()]) as string[]);
+    return (this.#names ??= Object.freeze([...this.decls(at).keys()]) as string[]);
   }
 
   /** The declared names an evaluation's `config` lists: all but the internal `_module`. */
-  publicNames(loc: readonly string[]): readonly string[] {
+  publicNames(at: Located): readonly string[] {
     return (this.#publicNames ??= Object.freeze(
-      this.nameList(loc).filter((n) => n !== "_module"),
+      this.nameList(at).filter((n) => n !== "_module"),
     ) as string[]);
   }
 
@@ -139,22 +145,22 @@ export class Skeleton {
   #publicSorted: readonly string[] | undefined;
 
   /** {@link nameList} sorted by code unit, for canonical JSON. */
-  sortedNames(loc: readonly string[]): readonly string[] {
-    return (this.#sorted ??= Object.freeze([...this.nameList(loc)].sort()));
+  sortedNames(at: Located): readonly string[] {
+    return (this.#sorted ??= Object.freeze([...this.nameList(at)].sort()));
   }
 
   /** {@link publicNames} sorted by code unit. */
-  sortedPublicNames(loc: readonly string[]): readonly string[] {
-    return (this.#publicSorted ??= Object.freeze([...this.publicNames(loc)].sort()));
+  sortedPublicNames(at: Located): readonly string[] {
+    return (this.#publicSorted ??= Object.freeze([...this.publicNames(at)].sort()));
   }
 
-  /** What `name` is here (`parentLoc` is this skeleton's path, for messages); undefined when not declared. */
-  entry(name: string, parentLoc: readonly string[]): Entry | undefined {
+  /** What `name` is here (`at` is where this skeleton is, for messages); undefined when not declared. */
+  entry(name: string, at: Located): Entry | undefined {
     const cached = this.#entries.get(name);
     if (cached) return cached;
-    const decls = this.decls(parentLoc).get(name);
+    const decls = this.decls(at).get(name);
     if (!decls) return undefined;
-    const made = makeEntry([...parentLoc, name], decls);
+    const made = makeEntry([...at.loc, name], decls);
     this.#entries.set(name, made);
     return made;
   }

@@ -187,7 +187,10 @@ class Context {
   rootConfigs(): ConfigSource[] {
     const out: ConfigSource[] = [];
     for (const m of this.modules) {
-      for (const c of pushDownProperties(m.config)) out.push({ file: m.file, line: m.line, config: c });
+      const config = force(m.config);
+      // Most configs are plain: nothing to push down, no list to make for them.
+      if (typeTag(config) === undefined) out.push({ file: m.file, line: m.line, config });
+      else for (const c of pushDownProperties(config)) out.push({ file: m.file, line: m.line, config: c });
     }
     return out;
   }
@@ -349,7 +352,7 @@ class Namespace implements AttrsSource {
   }
 
   get decls(): Map<string, DeclSource[]> {
-    return this.skeleton.decls(this.loc);
+    return this.skeleton.decls(this);
   }
 
   /** The definitions at this path: the root's come from the modules, others from the parent's. */
@@ -390,9 +393,11 @@ class Namespace implements AttrsSource {
   pushedDown(name: string): ConfigSource[] {
     const out: ConfigSource[] = [];
     for (const c of this.defs.get(name) ?? []) {
-      const value = (c.config as Record<string, unknown>)[name];
-      for (const pushed of pushDownProperties(value))
-        out.push({ file: c.file, line: c.line, config: pushed });
+      const value = force((c.config as Record<string, unknown>)[name]);
+      if (typeTag(value) === undefined) out.push({ file: c.file, line: c.line, config: value });
+      else
+        for (const pushed of pushDownProperties(value))
+          out.push({ file: c.file, line: c.line, config: pushed });
     }
     return out;
   }
@@ -400,7 +405,7 @@ class Namespace implements AttrsSource {
   child(name: string): OptionNode | Namespace | undefined {
     const existing = this.#children.get(name);
     if (existing) return existing;
-    const entry = this.skeleton.entry(name, this.loc);
+    const entry = this.skeleton.entry(name, this);
     if (!entry) return undefined;
     const made =
       entry.kind === "option"
@@ -445,7 +450,7 @@ class Namespace implements AttrsSource {
     const decls = this.decls;
     for (const name of decls.keys()) {
       // Options need no node here: only namespaces hold definitions to look into.
-      if (this.skeleton.entry(name, this.loc)?.kind !== "namespace") continue;
+      if (this.skeleton.entry(name, this)?.kind !== "namespace") continue;
       // One path array for the whole walk, copied only for what is found.
       prefix.push(name);
       (this.child(name) as Namespace).unmatched(out, prefix, firstOnly);
@@ -468,11 +473,11 @@ class Namespace implements AttrsSource {
   }
 
   names(): readonly string[] {
-    return this.skeleton.nameList(this.loc);
+    return this.skeleton.nameList(this);
   }
 
   sortedNames(): readonly string[] {
-    return this.skeleton.sortedNames(this.loc);
+    return this.skeleton.sortedNames(this);
   }
 
   has(name: string): boolean {
@@ -1284,14 +1289,14 @@ class ResultConfig implements AttrsSource {
     // Without freeform values the names are the skeleton's, shared by every evaluation of it.
     this.#names =
       source === this.ctx.root
-        ? this.ctx.root.skeleton.publicNames(this.ctx.root.loc)
+        ? this.ctx.root.skeleton.publicNames(this.ctx.root)
         : source.names().filter((n) => n !== "_module");
     return this.#names;
   }
 
   sortedNames(): readonly string[] | undefined {
     const root = this.ctx.root;
-    return this.ctx.configSource() === root ? root.skeleton.sortedPublicNames(root.loc) : undefined;
+    return this.ctx.configSource() === root ? root.skeleton.sortedPublicNames(root) : undefined;
   }
   has(name: string): boolean {
     return name !== "_module" && this.ctx.configSource().has(name);
