@@ -29,6 +29,9 @@ export interface MergedDecl {
   readonly hasDefault: boolean;
   /** The default as a definition (a `mkOptionDefault` from the first declaring file), if any. */
   readonly defaultDef: Def | undefined;
+  /** `decl.readOnly` and `decl.apply`, read on every option's first read: kept in fixed places. */
+  readonly readOnly: boolean;
+  readonly apply: ((value: unknown) => unknown) | undefined;
 }
 
 export function describeKind(v: unknown): string {
@@ -82,6 +85,8 @@ export function mergeOptionDecls(loc: readonly string[], decls: readonly DeclSou
     declarationPositions: positions,
     hasDefault,
     defaultDef: hasDefault ? { file: declarations[0]!, value: mkOptionDefault(res.default) } : undefined,
+    readOnly: res.readOnly === true,
+    apply: res.apply as ((value: unknown) => unknown) | undefined,
   };
 }
 

@@ -776,8 +776,8 @@ export class OptionNode {
   }
 
   private compute(): unknown {
-    const decl = this.merged.decl;
-    if (decl.readOnly) {
+    const { readOnly, apply } = this.merged;
+    if (readOnly) {
       const defs = this.allDefs();
       if (defs.length > 1) {
         const separate = defs.map((d) => {
@@ -800,7 +800,7 @@ export class OptionNode {
       }
     }
     // An `apply` that takes no argument never forces the merged value, as a Nix function ignoring it.
-    if (decl.apply) return decl.apply.length === 0 ? decl.apply(undefined) : decl.apply(this.mergedValue());
+    if (apply) return apply.length === 0 ? apply(undefined) : apply(this.mergedValue());
     return this.mergedValue();
   }
 
