@@ -85,6 +85,8 @@ export async function startSshds(work: string, count: number): Promise<Sshds> {
           "StrictModes no",
           `AuthorizedKeysFile ${join(work, "authorized_keys")}`,
           "PasswordAuthentication no",
+          // scp speaks SFTP by default (the deploy benchmark's baseline uses it).
+          "Subsystem sftp internal-sftp",
           "",
         ].join("\n"),
       );
