@@ -25,9 +25,11 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "3" },
   },
 });
-const targets = Number(values.targets);
-const files = Number(values.files);
-const rounds = Number(values.rounds);
+const [targets, files, rounds] = [values.targets, values.files, values.rounds].map(Number);
+if (![targets, files, rounds].every((n) => Number.isInteger(n) && n >= 1)) {
+  console.error("usage: npm run bench:deploy -- [--targets N] [--files N] [--rounds N] (whole numbers ≥ 1)");
+  process.exit(2);
+}
 const jobsList = [1, 4, 8];
 // Seconds one whole deploy or baseline run may take before coreutils `timeout` kills it.
 const runLimit = String(Math.max(120, targets * 10));
@@ -43,7 +45,10 @@ const rels = Array.from({ length: files }, (_, k) => `.config/app${k % 5}/file${
 const textOf = (i, k) => `# target ${i}, file ${k}\n${"key = value\n".repeat(10)}`;
 
 let sshds;
-/** Stops the servers, ends any process still naming this run's folder (ssh masters of a killed run), removes the folder. */
+/**
+ * Stops the servers, ends every process still naming this run's folder (a killed run's grove, ssh
+ * and its connection masters), and removes the folder.
+ */
 function cleanUp() {
   sshds?.stop();
   for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid)) {

@@ -51,16 +51,14 @@ export function liveProgress(
   const width = Math.max(0, ...names.map((n) => n.length));
   const row = (name: string, text: string) => `${name.padEnd(width)}  ${text}`;
   const steps = new Map<string, string>();
-  const titles = new Map<string, (title: string) => void>();
+  const started = new Map<string, { title: string }>();
   const settle = new Map<string, (o: Outcome) => void>();
   const outcomes = new Map(names.map((n) => [n, new Promise<Outcome>((r) => settle.set(n, r))]));
   const list = new Listr(
     names.map((name) => ({
       title: row(name, "waiting"),
       task: async (_: unknown, task: { title: string; skip(message: string): void }) => {
-        titles.set(name, (title) => {
-          task.title = title;
-        });
+        started.set(name, task);
         // A step may have come before listr2 started this row.
         task.title = row(name, steps.get(name) ?? "starting");
         const o = await outcomes.get(name)!;
@@ -81,7 +79,8 @@ export function liveProgress(
   return {
     step(name, step) {
       steps.set(name, step);
-      titles.get(name)?.(row(name, step));
+      const task = started.get(name);
+      if (task !== undefined) task.title = row(name, step);
     },
     done: (o) => settle.get(o.name)?.(o),
     end: async () => {
