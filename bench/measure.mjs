@@ -1,7 +1,7 @@
 // Helpers shared by the benchmarks: medians of repeated in-process runs, whole processes timed
 // with their peak memory, and the canonical hash
 // by which an answer is checked against Nix's.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -45,19 +45,44 @@ export function compare(a, b, { warmup = 3, rounds = 7 } = {}) {
 
 const hasGnuTime = existsSync("/usr/bin/time");
 
+/** `cmd args` under GNU time when installed, which writes the max RSS to a file in `work`. */
+function underTime(cmd, args, work) {
+  return hasGnuTime ? ["/usr/bin/time", ["-f", "%M", "-o", join(work, ".rss"), cmd, ...args]] : [cmd, args];
+}
+
+/** The max RSS (KiB) GNU time recorded for the last command under it, or null without GNU time. */
+function lastRss(work) {
+  return hasGnuTime ? Number(readFileSync(join(work, ".rss"), "utf8").trim().split("\n").pop()) : null;
+}
+
 /**
  * Runs a command to completion, timing the whole process (wall) and its max RSS (GNU time's %M, in
  * KiB; null without GNU time, whose report goes to a file in `work`). Throws if the command fails.
  */
 export function timeProcess(cmd, args, { work, cwd, stdout = "pipe" }) {
-  const rssFile = join(work, ".rss");
-  const [c, a] = hasGnuTime ? ["/usr/bin/time", ["-f", "%M", "-o", rssFile, cmd, ...args]] : [cmd, args];
+  const [c, a] = underTime(cmd, args, work);
   const t0 = process.hrtime.bigint();
   const r = spawnSync(c, a, { cwd, stdio: ["ignore", stdout, "pipe"], maxBuffer: 1 << 30 });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`${cmd} failed (${r.status}): ${r.stderr?.toString().slice(-2000)}`);
-  const rssKiB = hasGnuTime ? Number(readFileSync(rssFile, "utf8").trim().split("\n").pop()) : null;
-  return { ms, rssKiB, stdout: r.stdout, stderr: r.stderr?.toString() ?? "" };
+  return { ms, rssKiB: lastRss(work), stdout: r.stdout, stderr: r.stderr?.toString() ?? "" };
+}
+
+/**
+ * {@link timeProcess} without blocking the event loop, so the caller's signal handlers (stopping
+ * servers, removing folders) run while the command does. Output is collected as text.
+ */
+export async function timeProcessAsync(cmd, args, { work, cwd }) {
+  const [c, a] = underTime(cmd, args, work);
+  const t0 = process.hrtime.bigint();
+  const child = spawn(c, a, { cwd, stdio: ["ignore", "pipe", "pipe"] });
+  const out = { stdout: "", stderr: "" };
+  child.stdout.on("data", (d) => (out.stdout += d));
+  child.stderr.on("data", (d) => (out.stderr += d));
+  const status = await new Promise((done, fail) => child.once("error", fail).once("close", done));
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (status !== 0) throw new Error(`${cmd} failed (${status}): ${out.stderr.slice(-2000)}`);
+  return { ms, rssKiB: lastRss(work), ...out };
 }
 
 /** sha256 of `value` as JSON with every object's keys sorted: the form expected.sha256 records. */

@@ -17,6 +17,7 @@ import {
 import { GroveError, isGroveError } from "../errors.js";
 import { checked } from "./eval.js";
 import { dirArg, openProject } from "./fleet.js";
+import { ending, liveProgress, plainProgress, wantsLive } from "./progress.js";
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
 
@@ -29,14 +30,10 @@ function jobsOf(text: string | undefined): number {
 }
 
 function show(o: Outcome): string[] {
-  const head = `${o.name.padEnd(24)} ${o.status}`;
-  if (o.status === "ok") return [head];
-  if (o.status === "skipped") return [`${head}: ${o.step}`];
+  const head = `${o.name.padEnd(24)} ${ending(o)}`;
+  if (o.status === "ok" || o.status === "skipped") return [head];
   if (o.status === "planned") return [head, ...o.lines.map((l) => `    ${l}`)];
-  return [
-    `${head} at ${o.step}${o.log === undefined ? "" : ` (log: ${o.log})`}`,
-    ...o.lines.map((l) => `    | ${l}`),
-  ];
+  return [`${head}${o.log === undefined ? "" : ` (log: ${o.log})`}`, ...o.lines.map((l) => `    | ${l}`)];
 }
 
 /** `grove deploy` */
@@ -54,6 +51,12 @@ export const deployCommand = defineCommand({
       type: "string",
       valueHint: "FILE",
       description: "An ssh_config to use instead of ~/.ssh/config (also $GROVE_SSH_CONFIG)",
+    },
+    progress: {
+      type: "boolean",
+      default: true,
+      description: "Live rows per target in a terminal (not in CI)",
+      negativeDescription: "Plain `target: step` lines instead of live rows",
     },
     ...dirArg,
   },
@@ -97,13 +100,20 @@ export const deployCommand = defineCommand({
         return { ...t, buildError: `error[${e.code}]: ${e.message}` };
       }
     });
+    const progress = wantsLive(process.stdout, process.env, args.progress !== false)
+      ? liveProgress(
+          prepared.map((t) => t.name),
+          { jobs },
+        )
+      : plainProgress((line) => process.stderr.write(`${line}\n`));
     const outcomes = await deploy(prepared, {
       jobs,
       dryRun: args["dry-run"] === true,
       logDir: join(root, ".grove/logs"),
       sshConfig: args["ssh-config"] ?? process.env.GROVE_SSH_CONFIG,
-      onStep: (name, step) => process.stderr.write(`${name}: ${step}\n`),
-    });
+      onStep: (name, step) => progress.step(name, step),
+      onDone: (o) => progress.done(o),
+    }).finally(() => progress.end());
     for (const o of outcomes) for (const line of show(o)) out(line);
     const good = outcomes.filter((o) => o.status === "ok" || o.status === "planned").length;
     out(

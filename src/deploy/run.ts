@@ -51,6 +51,8 @@ export interface DeployOptions {
   connectTimeout?: number;
   /** Told when a target starts a step, for live progress. */
   onStep?: (name: string, step: string) => void;
+  /** Told when a target has ended, as soon as it has (the returned list comes after all). */
+  onDone?: (outcome: Outcome) => void;
 }
 
 /** A failure of one step of one target. */
@@ -82,7 +84,11 @@ export async function deploy(targets: readonly Prepared[], opts: DeployOptions):
   };
   const holder = `${userInfo().username}@${hostname()} pid ${process.pid} since ${new Date().toISOString()}`;
   try {
-    return await pool(targets, Math.max(1, opts.jobs), (t) => deployOne(t, ssh, holder, opts));
+    return await pool(targets, Math.max(1, opts.jobs), async (t) => {
+      const outcome = await deployOne(t, ssh, holder, opts);
+      opts.onDone?.(outcome);
+      return outcome;
+    });
   } finally {
     rmSync(controlDir, { recursive: true, force: true });
   }

@@ -3,46 +3,22 @@
  * key and port, a client ssh_config and known_hosts of the test's own (`--ssh-config`), and
  * standalone homes whose home directories are temporary folders.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { stripVTControlCharacters } from "node:util";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { shellQuote } from "../../src/deploy/script.js";
+import { type Sshds, startSshds } from "./sshd.js";
 
 const repoRoot = join(import.meta.dirname, "../..");
 const cli = join(repoRoot, "dist/cli/main.js");
 
 let work: string;
 let fleetDir: string;
-const daemons: ChildProcess[] = [];
-const ports: number[] = [];
-
-async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => done(port));
-    });
-    s.on("error", fail);
-  });
-}
-
-async function listening(port: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise<boolean>((done) => {
-      const c = createConnection(port, "127.0.0.1", () => {
-        c.destroy();
-        done(true);
-      });
-      c.on("error", () => done(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`sshd on ${port} did not start`);
-}
+let sshds: Sshds | undefined;
+let ports: number[];
 
 const homeOf = (user: string) => join(work, "homes", user);
 
@@ -66,16 +42,29 @@ function writeFleet(alice: Record<string, string>): void {
   );
 }
 
+const deployArgs = (args: string[]) => [
+  cli,
+  "deploy",
+  "--dir",
+  fleetDir,
+  "--ssh-config",
+  sshds!.sshConfig,
+  ...args,
+];
+
 function grove(args: string[]) {
-  return execa(
-    "node",
-    [cli, "deploy", "--dir", fleetDir, "--ssh-config", join(work, "ssh_config"), ...args],
-    {
-      reject: false,
-      timeout: 30_000,
-      env: { NO_COLOR: "1" },
-    },
-  );
+  return execa("node", deployArgs(args), { reject: false, timeout: 30_000, env: { NO_COLOR: "1" } });
+}
+
+/** `grove deploy` with its output on a terminal (util-linux `script`): what the terminal got. */
+async function groveInTerminal(args: string[], env: Record<string, string>) {
+  const command = `stty cols 100 rows 40; ${["node", ...deployArgs(args)].map(shellQuote).join(" ")}`;
+  const r = await execa("script", ["-qfec", command, "/dev/null"], {
+    reject: false,
+    timeout: 30_000,
+    env: { NO_COLOR: "1", CI: "", ...env },
+  });
+  return { exitCode: r.exitCode, text: stripVTControlCharacters(r.stdout).replaceAll("\r", "") };
 }
 
 beforeAll(async () => {
@@ -83,53 +72,16 @@ beforeAll(async () => {
   fleetDir = join(work, "fleet");
   mkdirSync(join(fleetDir, "modules"), { recursive: true });
   writeFileSync(join(fleetDir, "package.json"), '{ "type": "module" }\n');
-  // sshd refuses to start without its privilege separation folder.
-  mkdirSync("/run/sshd", { recursive: true });
-  const keygen = (file: string) => execa("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", file]);
-  await keygen(join(work, "client"));
-  writeFileSync(join(work, "authorized_keys"), readFileSync(join(work, "client.pub")));
-  const known: string[] = [];
-  for (let i = 0; i < 3; i++) {
-    const port = await freePort();
-    ports.push(port);
-    await keygen(join(work, `host${i}`));
-    const config = join(work, `sshd${i}.conf`);
-    writeFileSync(
-      config,
-      [
-        `Port ${port}`,
-        "ListenAddress 127.0.0.1",
-        `HostKey ${join(work, `host${i}`)}`,
-        `PidFile ${join(work, `sshd${i}.pid`)}`,
-        "UsePAM no",
-        "StrictModes no",
-        `AuthorizedKeysFile ${join(work, "authorized_keys")}`,
-        "PasswordAuthentication no",
-        "",
-      ].join("\n"),
-    );
-    const d = spawn("/usr/sbin/sshd", ["-D", "-e", "-f", config], { stdio: "ignore" });
-    daemons.push(d);
-    const pub = readFileSync(join(work, `host${i}.pub`), "utf8")
-      .split(" ")
-      .slice(0, 2)
-      .join(" ");
-    known.push(`[127.0.0.1]:${port} ${pub}`);
-    // eve@one reaches sshd 0 as `localhost`, recorded with sshd 1's key: a changed host key.
-    if (i === 1) known.push(`[localhost]:${ports[0]} ${pub}`);
-  }
-  writeFileSync(join(work, "known_hosts"), `${known.join("\n")}\n`);
-  writeFileSync(
-    join(work, "ssh_config"),
-    `Host *\n  IdentityFile ${join(work, "client")}\n  IdentitiesOnly yes\n  UserKnownHostsFile ${join(work, "known_hosts")}\n  GlobalKnownHostsFile /dev/null\n`,
-  );
+  sshds = await startSshds(work, 3);
+  ports = sshds.ports;
+  // eve@one reaches sshd 0 as `localhost`, recorded with sshd 1's key: a changed host key.
+  sshds.know(`[localhost]:${ports[0]} ${sshds.hostKeys[1]}`);
   writeFleet({ "notes.txt": "one" });
-  await Promise.all(ports.map(listening));
   await execa("npm", ["run", "build"], { cwd: repoRoot });
 }, 60_000);
 
 afterAll(() => {
-  for (const d of daemons) d.kill();
+  sshds?.stop();
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -207,19 +159,62 @@ describe("grove deploy over OpenSSH", { timeout: 30_000 }, () => {
   });
 
   it("a changed host key fails that target only; nothing is accepted or changed", async () => {
-    const before = readFileSync(join(work, "known_hosts"), "utf8");
+    const before = readFileSync(sshds!.knownHosts, "utf8");
     const r = await grove(["eve@one", "bob@two"]);
     expect(r.stdout).toMatch(/eve@one +failed at connect/);
     expect(r.stdout).toContain("Host key verification failed.");
     expect(r.stdout).toMatch(/bob@two +ok/);
     expect(r.exitCode).toBe(1);
     expect(existsSync(homeOf("eve"))).toBe(false);
-    expect(readFileSync(join(work, "known_hosts"), "utf8")).toBe(before);
+    expect(readFileSync(sshds!.knownHosts, "utf8")).toBe(before);
+  });
+
+  it("without a terminal, progress is `target: step` lines as they happen", async () => {
+    const first = await grove(["carol@three", "plain", "--jobs", "1"]);
+    const steps = ["connect", "plan", "lock", "upload", "activate", "check"];
+    expect(first.stderr.split("\n")).toEqual([
+      ...steps.map((s) => `carol@three: ${s}`),
+      "carol@three: ok",
+      "plain: skipped: no deploy target (deploy.host is not set)",
+    ]);
+    expect(first.stdout).toMatch(/carol@three +ok\n/);
+    // The generation is on the target now: no upload step.
+    const again = await grove(["carol@three"]);
+    expect(again.stderr).toBe(
+      ["connect", "plan", "lock", "activate", "check", "ok"].map((s) => `carol@three: ${s}`).join("\n"),
+    );
+    expect(again.exitCode).toBe(0);
+  });
+
+  it("on a terminal, one live row per target; plain lines in CI or with --no-progress", async () => {
+    const live = await groveInTerminal(["bob@two", "plain", "eve@one"], {});
+    // The rows' final frame, then the summary.
+    expect(live.text).toContain(
+      [
+        "✔ bob@two  ok",
+        "↓ plain    skipped: no deploy target (deploy.host is not set)",
+        "✖ eve@one  failed at connect",
+      ].join("\n"),
+    );
+    expect(live.text).toMatch(/bob@two +ok\n/);
+    expect(live.text).toContain("1 of 3 targets deployed.");
+    expect(live.text).not.toContain("bob@two: connect");
+    expect(live.exitCode).toBe(1);
+    for (const [args, env] of [
+      [["--no-progress"], {}],
+      [[], { CI: "true" }],
+    ] as const) {
+      const plain = await groveInTerminal(["bob@two", ...args], env);
+      expect(plain.text).toContain("bob@two: connect\nbob@two: plan\n");
+      expect(plain.text).not.toContain("✔");
+      expect(plain.exitCode).toBe(0);
+    }
   });
 
   it("an unreachable target fails; the others still deploy", async () => {
-    daemons[2]!.kill();
-    await new Promise((r) => daemons[2]!.once("exit", r));
+    const carol = sshds!.daemons[2]!;
+    carol.kill();
+    await new Promise((r) => carol.once("exit", r));
     const r = await grove(["carol@three", "alice@one"]);
     expect(r.stdout).toMatch(/carol@three +failed at connect/);
     expect(r.stdout).toMatch(/alice@one +ok/);
