@@ -4,11 +4,12 @@
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { GroveError } from "../errors.js";
+import { alive } from "../process-alive.js";
 import { chmodTree } from "./generation.js";
 import { recoverInterrupted } from "./journal.js";
 import { layoutOf } from "./layout.js";
 import { type Logger, makeLog } from "./log.js";
-import { acquireLock, alive, listGenerations, removeRecord } from "./state.js";
+import { acquireLock, listGenerations, removeRecord } from "./state.js";
 
 const units: Record<string, number> = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 7 * 86400e3 };
 

@@ -21,6 +21,7 @@ import {
 } from "node:fs";
 import { dirname, join } from "node:path";
 import { GroveError } from "../errors.js";
+import { alive } from "../process-alive.js";
 import { type Manifest, readManifest } from "./generation.js";
 import { layoutOf } from "./layout.js";
 
@@ -157,16 +158,6 @@ export function pointCurrent(stateDir: string, n: number | null): void {
   const current = layoutOf(stateDir).current;
   if (n === null) rmSync(current, { force: true });
   else replaceLink(join("generations", String(n)), current);
-}
-
-/** Whether process `pid` exists (EPERM: it does, under another user). */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /**

@@ -1,6 +1,7 @@
 import { mkdir, open, readdir, readFile, rm, rmdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { GroveError } from "../../errors.js";
+import { alive } from "../../process-alive.js";
 import {
   decryptText,
   type Env,
@@ -72,15 +73,6 @@ async function readIfExists(path: string): Promise<Buffer | undefined> {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw e;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 
@@ -265,9 +257,9 @@ async function lock(paths: StatePaths, opts: StateOptions): Promise<void> {
     .split(/\s+/)
     .map((t) => Number.parseInt(t, 10))
     .filter((n) => Number.isInteger(n) && n > 0);
-  const alive = pids.find(isAlive);
-  if (alive !== undefined)
-    throw new GroveError("TerraformLocked", `Process ${alive} holds the lock of this workspace.`, {
+  const holder = pids.find(alive);
+  if (holder !== undefined)
+    throw new GroveError("TerraformLocked", `Process ${holder} holds the lock of this workspace.`, {
       file: paths.lock,
     });
   opts.note(`taking over the lock of an interrupted run${pids.length > 0 ? ` (process ${pids[0]})` : ""}`);
