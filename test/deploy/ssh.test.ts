@@ -3,46 +3,16 @@
  * key and port, a client ssh_config and known_hosts of the test's own (`--ssh-config`), and
  * standalone homes whose home directories are temporary folders.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createConnection, createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Sshds, startSshds } from "./sshd.js";
 
-const repoRoot = join(import.meta.dirname, "../..");
-const cli = join(repoRoot, "dist/cli/main.js");
-
+let sshds: Sshds;
 let work: string;
 let fleetDir: string;
-const daemons: ChildProcess[] = [];
-const ports: number[] = [];
-
-async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => done(port));
-    });
-    s.on("error", fail);
-  });
-}
-
-async function listening(port: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise<boolean>((done) => {
-      const c = createConnection(port, "127.0.0.1", () => {
-        c.destroy();
-        done(true);
-      });
-      c.on("error", () => done(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`sshd on ${port} did not start`);
-}
+let ports: number[];
+let daemons: Sshds["daemons"];
 
 const homeOf = (user: string) => join(work, "homes", user);
 
@@ -66,72 +36,20 @@ function writeFleet(alice: Record<string, string>): void {
   );
 }
 
-function grove(args: string[]) {
-  return execa(
-    "node",
-    [cli, "deploy", "--dir", fleetDir, "--ssh-config", join(work, "ssh_config"), ...args],
-    {
-      reject: false,
-      timeout: 30_000,
-      env: { NO_COLOR: "1" },
-    },
-  );
-}
+const grove = (args: string[]) => sshds.grove(args);
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), "grove-deploy-"));
-  fleetDir = join(work, "fleet");
-  mkdirSync(join(fleetDir, "modules"), { recursive: true });
-  writeFileSync(join(fleetDir, "package.json"), '{ "type": "module" }\n');
-  // sshd refuses to start without its privilege separation folder.
-  mkdirSync("/run/sshd", { recursive: true });
-  const keygen = (file: string) => execa("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", file]);
-  await keygen(join(work, "client"));
-  writeFileSync(join(work, "authorized_keys"), readFileSync(join(work, "client.pub")));
-  const known: string[] = [];
-  for (let i = 0; i < 3; i++) {
-    const port = await freePort();
-    ports.push(port);
-    await keygen(join(work, `host${i}`));
-    const config = join(work, `sshd${i}.conf`);
-    writeFileSync(
-      config,
-      [
-        `Port ${port}`,
-        "ListenAddress 127.0.0.1",
-        `HostKey ${join(work, `host${i}`)}`,
-        `PidFile ${join(work, `sshd${i}.pid`)}`,
-        "UsePAM no",
-        "StrictModes no",
-        `AuthorizedKeysFile ${join(work, "authorized_keys")}`,
-        "PasswordAuthentication no",
-        "",
-      ].join("\n"),
-    );
-    const d = spawn("/usr/sbin/sshd", ["-D", "-e", "-f", config], { stdio: "ignore" });
-    daemons.push(d);
-    const pub = readFileSync(join(work, `host${i}.pub`), "utf8")
-      .split(" ")
-      .slice(0, 2)
-      .join(" ");
-    known.push(`[127.0.0.1]:${port} ${pub}`);
-    // eve@one reaches sshd 0 as `localhost`, recorded with sshd 1's key: a changed host key.
-    if (i === 1) known.push(`[localhost]:${ports[0]} ${pub}`);
-  }
-  writeFileSync(join(work, "known_hosts"), `${known.join("\n")}\n`);
+  sshds = await startSshds(3);
+  ({ work, fleetDir, ports, daemons } = sshds);
+  // eve@one reaches sshd 0 as `localhost`, recorded with sshd 1's key: a changed host key.
   writeFileSync(
-    join(work, "ssh_config"),
-    `Host *\n  IdentityFile ${join(work, "client")}\n  IdentitiesOnly yes\n  UserKnownHostsFile ${join(work, "known_hosts")}\n  GlobalKnownHostsFile /dev/null\n`,
+    join(work, "known_hosts"),
+    `${readFileSync(join(work, "known_hosts"), "utf8")}[localhost]:${ports[0]} ${sshds.hostKeys[1]}\n`,
   );
   writeFleet({ "notes.txt": "one" });
-  await Promise.all(ports.map(listening));
-  await execa("npm", ["run", "build"], { cwd: repoRoot });
 }, 60_000);
 
-afterAll(() => {
-  for (const d of daemons) d.kill();
-  rmSync(work, { recursive: true, force: true });
-});
+afterAll(() => sshds.stop());
 
 const read = (user: string, rel: string) => readFileSync(join(homeOf(user), rel), "utf8");
 
