@@ -377,7 +377,10 @@ async function deployOne(
   /** Disarms the watchdog and makes the previous generation live again; whether that worked. */
   async function abort(): Promise<boolean> {
     write("== rollback to the previous generation");
-    return (await remote("abort", token)).exitCode === 0;
+    const r = await remote("abort", token);
+    // 255: ssh itself failed; the armed watchdog is then the one to roll back.
+    if (r.exitCode === 255) write("lost contact: the target rolls back by itself when its watchdog fires");
+    return r.exitCode === 0;
   }
 
   async function finish(outcome: Outcome): Promise<Outcome> {
