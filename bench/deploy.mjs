@@ -111,7 +111,7 @@ async function baseline() {
 }
 
 try {
-  sshds = await startSshds(work, targets);
+  sshds = await startSshds(targets);
   const home = (i) =>
     `  home(${JSON.stringify(nameOf(i))}, { system: "x86_64-linux", homeDirectory: ${JSON.stringify(homeOf(i))},\n` +
     `    deploy: { host: "127.0.0.1", user: ${JSON.stringify(login)}, port: ${sshds.ports[i]} },\n` +

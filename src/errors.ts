@@ -316,7 +316,11 @@ export const catalogue = {
   },
   DeployUnsupported: {
     title: "Cannot deploy this home yet",
-    hint: "Deploying a home over SSH links plain files only; activate it on the machine with `grove home switch` instead.",
+    hint: "Deploying a home over SSH links files and secrets only; activate it on the machine with `grove home switch` instead.",
+  },
+  DeployHealthCheckInvalid: {
+    title: "Health check is not well-formed",
+    hint: "Give each `deploy.healthChecks.<name>` exactly one of `command` (exits 0), `tcp` (`host:port`) or `http` (`http://…` or `https://…`).",
   },
   Usage: {
     title: "Wrong command usage",

@@ -19,7 +19,7 @@ import {
   type SessionVariables,
   type ShellOptions,
 } from "../render/home/index.js";
-import type { FileOptions, FileSpec, HomeSpec, StepSpec } from "./spec.js";
+import type { FileOptions, FileSpec, HomeSpec, SecretProvider, StepSpec } from "./spec.js";
 import { builtinSteps } from "./steps.js";
 
 /** One `home.file`/`xdg.configFile`/`xdg.dataFile` entry, as evaluated. */
@@ -47,6 +47,7 @@ export interface HomeConfig {
       Record<string, { data: string; after: readonly string[]; before: readonly string[] }>
     >;
   };
+  secrets: Readonly<Record<string, { target: string }>>;
   xdg: {
     configFile: Readonly<Record<string, HomeFileOptions>>;
     dataFile: Readonly<Record<string, HomeFileOptions>>;
@@ -67,6 +68,8 @@ export interface FromConfigOptions {
    * when it names nothing.
    */
   sourceKind: (source: string) => "file" | "folder" | undefined;
+  /** Gives the plaintext of a secret of the fleet's store at activation; needed when `secrets` is set. */
+  secret?: (name: string) => SecretProvider;
 }
 
 /** What activation needs from a home's configuration. */
@@ -236,7 +239,8 @@ function generatedFiles(config: HomeConfig): [string, string, string][] {
 
 /**
  * Turns an evaluated home configuration into the engine's `HomeSpec`: `home.file` (relative to the
- * home), `xdg.configFile` (under `.config/`) and `xdg.dataFile` (under `.local/share/`), the files
+ * home), `xdg.configFile` (under `.config/`) and `xdg.dataFile` (under `.local/share/`), `secrets`
+ * (their plaintext asked of `opts.secret` at activation only), the files
  * rendered from `home.sessionVariables` and `programs.*`, and the steps of `home.activation`. Same
  * configuration, same spec, byte for byte.
  *
@@ -262,6 +266,16 @@ export function homeSpecFromConfig(config: HomeConfig, opts: FromConfigOptions):
       const target = targetOf(base, entry.target, homeDirectory, [...at, "target"]);
       targets.add(target, fileSpec(entry, at, opts), at);
     }
+  }
+  for (const name of Object.keys(config.secrets).sort()) {
+    const at = ["secrets", name];
+    if (opts.secret === undefined) {
+      throw new GroveError("HomeSecretFailed", `${showPath(at)} needs the fleet's secret store.`, {
+        path: at,
+      });
+    }
+    const target = targetOf("", config.secrets[name]!.target, homeDirectory, [...at, "target"]);
+    targets.add(target, { secret: name, provide: opts.secret(name) }, at);
   }
   for (const [target, text, owner] of generatedFiles(config)) targets.add(target, { text }, owner);
 

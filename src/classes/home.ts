@@ -1,5 +1,6 @@
 /** The `home` class: one user's environment (what home-manager configures). */
 import { mkEnableOption, mkOption, types } from "../lib/index.js";
+import { deployOptions } from "./deploy.js";
 import { passthrough } from "./passthrough.js";
 
 const {
@@ -117,6 +118,23 @@ export const homeModule = {
           "Shell commands run when the home is activated, ordered by `after`/`before` around `writeBoundary` and `linkGeneration`; a plain string runs anywhere.",
       }),
     },
+    secrets: mkOption({
+      type: attrsOf(
+        submodule({
+          options: {
+            target: mkOption({
+              type: str,
+              description:
+                "Where the secret appears, relative to the home (a link into the private runtime folder).",
+            }),
+          },
+        }),
+      ),
+      default: {},
+      description:
+        "Secrets of the fleet's store (`sops/secrets/<name>`), decrypted at activation into a private runtime folder (0700, files 0400) and linked at `target`.",
+    }),
+    deploy: deployOptions,
     xdg: {
       configFile: mkOption({
         type: attrsOf(fileEntry),

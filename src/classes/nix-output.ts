@@ -9,8 +9,9 @@
 export type OptionPattern = readonly string[];
 
 /**
- * Grove-only options per class: `deploy.*` (health checks, read by `grove deploy`) and the
- * `mutable` flag of home files (read by the native activation; home-manager has no such option).
+ * Grove-only options per class: `deploy.*` (health checks, read by `grove deploy`), a home's
+ * `secrets` and the `mutable` flag of home files (read by the native activation; home-manager has
+ * no such options).
  *
  * @example
  * groveOnlyOptions("nixos")  // [["deploy"]]
@@ -22,6 +23,8 @@ export function groveOnlyOptions(cls: string): readonly OptionPattern[] {
       return [["deploy"]];
     case "home":
       return [
+        ["deploy"],
+        ["secrets"],
         ["home", "file", "*", "mutable"],
         ["xdg", "configFile", "*", "mutable"],
         ["xdg", "dataFile", "*", "mutable"],

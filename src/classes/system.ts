@@ -1,5 +1,6 @@
 /** Options shared by the two system classes, `nixos` and `darwin`. */
 import { mkEnableOption, mkOption, types } from "../lib/index.js";
+import { deployOptions } from "./deploy.js";
 import { passthrough } from "./passthrough.js";
 
 const { attrsOf, bool, listOf, nullOr, package: pkg, port, str, submodule, either, int } = types;
@@ -41,23 +42,6 @@ const userOptions = ({ name }: { name: string }) => ({
         }),
       },
     },
-  },
-});
-
-const healthCheck = submodule({
-  options: {
-    command: mkOption({ type: nullOr(str), default: null, description: "A command that must exit 0." }),
-    tcp: mkOption({
-      type: nullOr(str),
-      default: null,
-      description: "`host:port` that must accept a connection.",
-    }),
-    http: mkOption({ type: nullOr(str), default: null, description: "A URL that must answer 2xx." }),
-    timeout: mkOption({
-      type: types.ints.positive,
-      default: 30,
-      description: "Seconds before the check fails.",
-    }),
   },
 });
 
@@ -124,12 +108,6 @@ export const systemModule = {
         description: "The time zone, e.g. `Europe/Paris`.",
       }),
     },
-    deploy: {
-      healthChecks: mkOption({
-        type: attrsOf(healthCheck),
-        default: {},
-        description: "Checks that must pass after a deploy, or the machine is rolled back.",
-      }),
-    },
+    deploy: deployOptions,
   },
 };

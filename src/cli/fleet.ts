@@ -1,9 +1,11 @@
 /** How commands find the fleet they work on: `--dir`, else the nearest folder above that holds one. */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import type { FromConfigOptions } from "../activate/index.js";
 import { type Inventory, inventoryExtension } from "../inventory/index.js";
 import { fileReader } from "../inventory/vars/store.js";
 import { evaluateProject, type Project } from "../project/index.js";
+import { SecretStore } from "../secrets/index.js";
 import { findFleetRoot, loadFleet } from "../tree/index.js";
 
 /** The `--dir` option every fleet command takes. */
@@ -57,4 +59,19 @@ export async function openProject(
     options,
   );
   return { root, project, inventory: extension.inventory(project) };
+}
+
+/**
+ * How a fleet's home configuration meets the fleet's files: `source` paths relative to the root, and
+ * `secrets` read from its store (`sops/`), decrypted with the caller's identity only when asked.
+ */
+export function homeSources(root: string): FromConfigOptions {
+  const store = new SecretStore(join(root, "sops"));
+  return {
+    sourceKind: (source) => {
+      const st = statSync(resolve(root, source), { throwIfNoEntry: false });
+      return st === undefined ? undefined : st.isDirectory() ? "folder" : "file";
+    },
+    secret: (name) => async () => (await store.get(name)).reveal(),
+  };
 }

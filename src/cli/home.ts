@@ -3,7 +3,6 @@
  * the fleet (`user@host`, evaluated from its aspects), or of a plain JSON spec (`--spec FILE`, see
  * docs/activation.md).
  */
-import { statSync } from "node:fs";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { defineCommand } from "citty";
@@ -26,7 +25,7 @@ import {
 import { GroveError } from "../errors.js";
 import type { Project } from "../project/index.js";
 import { checked } from "./eval.js";
-import { dirArg, openProject } from "./fleet.js";
+import { dirArg, homeSources, openProject } from "./fleet.js";
 
 const out = (text: string) => process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
 const err = (text: string) => process.stderr.write(text.endsWith("\n") ? text : `${text}\n`);
@@ -109,13 +108,6 @@ function defaultHome(project: Project): string {
   );
 }
 
-function sourceKind(root: string) {
-  return (source: string) => {
-    const st = statSync(resolve(root, source), { throwIfNoEntry: false });
-    return st === undefined ? undefined : st.isDirectory() ? "folder" : "file";
-  };
-}
-
 /** The home named on the command line: `--spec FILE`, or a home of the fleet (evaluated). */
 async function chooseHome(args: {
   target?: string | undefined;
@@ -139,7 +131,7 @@ async function chooseHome(args: {
   const { root, project } = await openProject(args.dir);
   const id = args.target ?? defaultHome(project);
   const config = checked(project.home(id)) as HomeConfig;
-  const r = homeSpecFromConfig(config, { sourceKind: sourceKind(root) });
+  const r = homeSpecFromConfig(config, homeSources(root));
   return {
     spec: r.spec,
     repoRoot: root,

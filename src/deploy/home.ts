@@ -1,9 +1,10 @@
 /**
  * A standalone home made ready for deploying: its generation built locally by the activation
- * engine, and the list of home paths it links, which the target's shell program works from.
+ * engine, the list of home paths it links, which the target's shell program works from, and its
+ * secrets' providers (asked at upload time, to seal each secret for the target's own age key).
  */
 import { buildGeneration, leavesOf } from "../activate/generation.js";
-import type { HomeSpec } from "../activate/spec.js";
+import type { HomeSpec, SecretProvider } from "../activate/spec.js";
 import { GroveError } from "../errors.js";
 
 /** A generation built on this machine, to be uploaded. */
@@ -15,13 +16,15 @@ export interface BuiltHome {
   homeDirectory: string | null;
   /** Every home path the generation links, sorted. */
   leaves: string[];
+  /** The home's secrets by name: their plaintext is asked only when they are sealed for a target. */
+  secrets: ReadonlyMap<string, SecretProvider>;
 }
 
 /**
  * Builds the generation of a home under `stateDir` (content-addressed: nothing is written when it
- * exists). Deploying links plain files and folders only; a home with what needs the engine on the
- * target — activation steps, `onChange`, mutable copies, secrets — is refused with
- * `DeployUnsupported` naming them, rather than deployed without them.
+ * exists). Deploying links files, folders and secrets; a home with what needs the engine on the
+ * target — activation steps, `onChange`, mutable copies — is refused with `DeployUnsupported`
+ * naming them, rather than deployed without them.
  */
 export function buildHome(
   name: string,
@@ -36,7 +39,6 @@ export function buildHome(
   const unsupported = [
     ...gen.manifest.steps.map((s) => `activation step ${s.name}`),
     ...gen.manifest.entries.flatMap((e) => [
-      ...(e.kind === "secret" ? [`secret ${e.target}`] : []),
       ...(e.kind === "file" && e.mutable ? [`mutable file ${e.target}`] : []),
       ...(e.onChange === null ? [] : [`onChange of ${e.target}`]),
     ]),
@@ -52,5 +54,6 @@ export function buildHome(
     stateDir: opts.stateDir,
     homeDirectory: opts.homeDirectory,
     leaves: [...leavesOf(gen.manifest).keys()].sort(),
+    secrets: gen.secrets,
   };
 }

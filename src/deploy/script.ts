@@ -1,7 +1,10 @@
 /**
- * The POSIX `sh` program that activates a home generation on a target which has neither Node, Nix
- * nor Grove: it only needs `sh`, `tar` and the usual file tools. Generated here (pure), sent on the
- * SSH connection's standard input and run as `sh -s -- <mode> …`. See docs/deploy.md.
+ * The POSIX `sh` programs a deploy runs on its targets, which have neither Node nor Grove: a home's
+ * needs only `sh`, `tar` and the usual file tools (plus `age` when the home has secrets), a
+ * machine's the tools NixOS or nix-darwin brings. Generated here (pure), sent on the SSH
+ * connection's standard input and run as `sh -s -- <mode> …`; the upload step also installs a copy
+ * as `<state>/deploy.sh`, which the watchdog runs once the connection may be gone. See
+ * docs/deploy.md.
  */
 import { GroveError } from "../errors.js";
 
@@ -13,7 +16,12 @@ export interface ScriptInput {
   hash: string;
   /** Every home path the generation links, relative to the home. */
   leaves: readonly string[];
+  /** The names of the home's secrets (plain file names, checked by the generation build). */
+  secrets: readonly string[];
 }
+
+/** A machine's class: which activation command its system closure has. */
+export type SystemClass = "nixos" | "darwin";
 
 /** Quotes a string for a POSIX shell, so it reaches the command as exactly these bytes. */
 export function shellQuote(text: string): string {
@@ -22,16 +30,150 @@ export function shellQuote(text: string): string {
 
 const leavesEnd = "GROVE_LEAVES_END";
 
+/** The shell lines that set `S`, a home's deploy state folder on the target. */
+export function homeState(home: string | null): string {
+  return `H=${home === null ? '"$HOME"' : shellQuote(home)}\nS="$H/.local/state/grove/deploy"`;
+}
+
+/** The shell line that sets `S`, a machine's deploy state folder (the login's, usually root's). */
+export const systemState = `S="\${XDG_STATE_HOME:-$HOME/.local/state}/grove/system"`;
+
+/** The profile NixOS and nix-darwin boot and switch from. */
+export const systemProfile = "/nix/var/nix/profiles/system";
+
 /**
- * The activation program. Modes (first argument):
+ * What every target program has, around the kind's `live_state`, `go_to` and `prune`: the lock, the
+ * record of the previous generation, the watchdog and its confirmation, health commands, rollback.
+ */
+const commonFunctions = `
+save_previous() {
+  if [ -f "$S/previous" ]; then mv -f "$S/previous" "$S/previous.before"; else rm -f "$S/previous.before"; fi
+  printf '%s\\n' "$1" >"$S/previous"
+}
+
+# After a failed deploy: the previous generation again, and the one before it as the previous one.
+back() {
+  # shellcheck disable=SC2046 # the record is words: a hash and a secret set, or a store path
+  go_to $(cat "$S/previous")
+  if [ -f "$S/previous.before" ]; then mv -f "$S/previous.before" "$S/previous"; else rm -f "$S/previous"; fi
+}
+
+unlock_if() {
+  if [ "$(cat "$L/holder" 2>/dev/null || true)" = "$1" ]; then rm -rf "$L"; fi
+}
+
+# Whoever renames \`pending\` away first decides: the deployer (confirm, abort) or the watchdog.
+claim() {
+  mv "$S/pending" "$S/pending.$$" 2>/dev/null || return 1
+  if [ "$(cat "$S/pending.$$")" = "$1" ]; then rm -f "$S/pending.$$"; return 0; fi
+  mv -f "$S/pending.$$" "$S/pending"
+  return 1
+}
+
+# Detached (new session, no terminal, own output), so it outlives the connection.
+arm() {
+  printf '%s\\n' "$1" >"$S/pending"
+  detach=
+  if command -v setsid >/dev/null 2>&1; then detach=setsid; fi
+  nohup $detach sh "$S/deploy.sh" watchdog "$1" "$2" "$3" </dev/null >>"$S/watchdog.log" 2>&1 &
+  echo $! >"$S/watchdog.pid"
+  echo "watchdog armed: rolls back in $2 s unless confirmed"
+}
+
+disarm() {
+  pid=$(cat "$S/watchdog.pid" 2>/dev/null || true)
+  if [ -n "$pid" ]; then kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true; fi
+  rm -f "$S/watchdog.pid"
+}
+`;
+
+const commonModes = `lock)
+  mkdir -p "$(dirname "$L")"
+  if mkdir "$L" 2>/dev/null; then
+    printf '%s\\n' "$2" >"$L/holder"
+  else
+    echo "locked by $(cat "$L/holder" 2>/dev/null || echo 'an unknown deploy') ($L)" >&2
+    exit 4
+  fi
+  ;;
+unlock)
+  unlock_if "$2"
+  ;;
+health)
+  if command -v timeout >/dev/null 2>&1; then exec timeout "$2" sh -c "$3" </dev/null; fi
+  exec sh -c "$3" </dev/null
+  ;;
+confirm)
+  if claim "$2"; then
+    disarm
+    rm -f "$S/previous.before"
+    prune
+    unlock_if "$3"
+    echo confirmed
+  else
+    echo "too late: the target rolled back by itself (see $S/watchdog.log)" >&2
+    exit 5
+  fi
+  ;;
+abort)
+  if claim "$2"; then
+    disarm
+    back
+  else
+    echo "the target had already rolled back by itself"
+  fi
+  ;;
+watchdog)
+  sleep "$3"
+  if claim "$2"; then
+    echo "$(date): not confirmed within $3 s: rolling back"
+    back
+    unlock_if "$4"
+  fi
+  ;;
+rollback)
+  # shellcheck disable=SC2046
+  set -- $(cat "$S/previous" 2>/dev/null || true)
+  if [ $# -eq 0 ]; then
+    echo "there is no previous generation to go back to" >&2
+    exit 7
+  fi
+  now=$(live_state)
+  go_to "$@"
+  printf '%s\\n' "$now" >"$S/previous"
+  ;;
+*)
+  echo "unknown mode $mode" >&2
+  exit 2
+  ;;
+esac
+`;
+
+function program(state: string, functions: string, modes: string): string {
+  return `set -eu
+umask 077
+${state}
+L="$S.lock"
+mode=$1
+${functions}${commonFunctions}
+case "$mode" in
+${modes}${commonModes}`;
+}
+
+/**
+ * A home's program. Its own modes (first argument):
  * - `plan`: print `previous=<hash>`, `present=yes|no`, then `+ path` (would link), `- path` (would
- *   remove), `! path` (in the way, not Grove's); changes nothing.
- * - `lock HOLDER` / `unlock HOLDER`: take the deploy lock (exit 4 naming the holder when taken) or
- *   release it if HOLDER still holds it.
- * - `activate`: refuse (exit 3, nothing changed) when a path is in the way; else point `current` at
- *   the generation, remove the previous generation's links it no longer has, link the new ones.
- * - `check`: every linked path resolves to a file of the live generation.
- * - `rollback PREVIOUS`: make PREVIOUS live again (or, when empty, remove this generation's links).
+ *   remove), `! path` (in the way, not Grove's), `* secret name` (decrypted anew); changes nothing.
+ *   Exit 6 when the home has secrets and the target lacks `age` or `age-keygen`.
+ * - `identity`: create the target's age identity when it has none; print `recipient=age1…`.
+ * - `activate TOKEN SECONDS HOLDER [SET]`: refuse (exit 3, nothing changed) when a path is in the way
+ *   or the secrets of SET cannot be decrypted; else record the previous generation, arm the
+ *   watchdog and make the generation live (with the secret set SET).
+ * - `check`: every linked path resolves into the live generation.
+ *
+ * And every target's: `lock`/`unlock HOLDER`, `health SECONDS COMMAND`, `confirm TOKEN HOLDER`
+ * (also releases the lock), `abort TOKEN` (roll back after a failure), `rollback` (on demand: swap
+ * live and previous).
  */
 export function activationScript(input: ScriptInput): string {
   for (const rel of input.leaves) {
@@ -41,14 +183,9 @@ export function activationScript(input: ScriptInput): string {
       });
     }
   }
-  const home = input.home === null ? '"$HOME"' : shellQuote(input.home);
-  return `set -eu
-H=${home}
-S="$H/.local/state/grove/deploy"
-L="$H/.local/state/grove/deploy.lock"
-NEW=${shellQuote(input.hash)}
+  const functions = `NEW=${shellQuote(input.hash)}
 LINKS="$S/current/files"
-mode=$1
+SECRETS=${shellQuote(input.secrets.join(" "))}
 
 new_leaves() {
   cat <<'${leavesEnd}'
@@ -74,10 +211,24 @@ live() {
   if [ -L "$S/current" ]; then basename "$(readlink "$S/current")"; fi
 }
 
+live_set() {
+  if [ -L "$S/secrets" ]; then basename "$(readlink "$S/secrets")"; fi
+}
+
+live_state() {
+  printf '%s %s\\n' "$(live)" "$(live_set)"
+}
+
 # Not atomic (POSIX mv would move into the folder the link names), but only between two lines.
 set_current() {
   rm -f "$S/current"
   ln -s "store/$1" "$S/current"
+}
+
+# The generation's secret links point at $S/secrets/<name>; this link picks the decrypted set.
+set_secrets() {
+  rm -f "$S/secrets"
+  if [ -n "$1" ]; then ln -s "runtime/$1" "$S/secrets"; fi
 }
 
 link_all() {
@@ -93,6 +244,12 @@ link_all() {
   done <"$1"
 }
 
+remove_links() {
+  while IFS= read -r rel; do
+    if [ -n "$rel" ] && owned "$H/$rel"; then rm -f "$H/$rel"; printf 'removed %s\\n' "$rel"; fi
+  done <"$1"
+}
+
 # Links of the generation in $1 that the one in $2 does not have.
 unlink_stale() {
   [ -f "$1" ] || return 0
@@ -105,14 +262,62 @@ unlink_stale() {
   done <"$1"
 }
 
+# Makes generation $1 with secret set $2 live; without $1, removes the live generation's links.
+go_to() {
+  from=$(live)
+  if [ -z "\${1:-}" ]; then
+    if [ -n "$from" ]; then remove_links "$S/leaves/$from"; fi
+    rm -f "$S/current" "$S/secrets"
+    return 0
+  fi
+  set_current "$1"
+  set_secrets "\${2:-}"
+  echo "current -> store/$1"
+  if [ -n "$from" ] && [ "$from" != "$1" ]; then unlink_stale "$S/leaves/$from" "$S/leaves/$1"; fi
+  link_all "$S/leaves/$1"
+}
+
 record_leaves() {
   mkdir -p "$S/leaves"
   new_leaves >"$S/leaves/$NEW.tmp"
   mv -f "$S/leaves/$NEW.tmp" "$S/leaves/$NEW"
 }
 
-case "$mode" in
-plan)
+# Decrypts the sealed secrets of set $1 with the target's identity: folders 0700, files 0400.
+open_secrets() {
+  R="$S/runtime/$1"
+  mkdir -p "$S/runtime"
+  chmod 700 "$S/runtime"
+  rm -rf "$R"
+  mkdir "$R"
+  for name in $SECRETS; do
+    if ! age -d -i "$S/identity" -o "$R/$name" "$S/sealed/$1/$name.age" </dev/null; then
+      rm -rf "$R"
+      return 1
+    fi
+    chmod 400 "$R/$name"
+  done
+  echo "decrypted into runtime/$1: $SECRETS"
+}
+
+# Keeps the secret sets of the live and the previous generation; removes older ones.
+prune() {
+  keep=" $(live_set) $(cut -d' ' -f2 "$S/previous" 2>/dev/null || true) "
+  for d in "$S/runtime"/* "$S/sealed"/*; do
+    [ -d "$d" ] || continue
+    case "$keep" in *" $(basename "$d") "*) ;; *) rm -rf "$d" ;; esac
+  done
+}
+`;
+  const modes = `plan)
+  if [ -n "$SECRETS" ]; then
+    for tool in age age-keygen; do
+      if ! command -v "$tool" >/dev/null 2>&1; then
+        echo "the home has secrets, but the target has no \\\`$tool' on its PATH" >&2
+        exit 6
+      fi
+    done
+  fi
   prev=$(live)
   printf 'previous=%s\\n' "$prev"
   if [ -d "$S/store/$NEW" ]; then echo present=yes; else echo present=no; fi
@@ -128,21 +333,19 @@ plan)
     done <"$S/leaves/$prev"
     rm -f "\${TMPDIR:-/tmp}/grove-plan.$$"
   fi
+  for name in $SECRETS; do printf '* secret %s\\n' "$name"; done
   ;;
-lock)
-  mkdir -p "$(dirname "$L")"
-  if mkdir "$L" 2>/dev/null; then
-    printf '%s\\n' "$2" >"$L/holder"
-  else
-    echo "locked by $(cat "$L/holder" 2>/dev/null || echo 'an unknown deploy')" >&2
-    exit 4
+identity)
+  if [ ! -f "$S/identity" ]; then
+    mkdir -p "$S"
+    age-keygen -o "$S/identity.tmp" 2>/dev/null
+    mv -f "$S/identity.tmp" "$S/identity"
   fi
-  ;;
-unlock)
-  if [ "$(cat "$L/holder" 2>/dev/null || true)" = "$2" ]; then rm -rf "$L"; fi
+  printf 'recipient=%s\\n' "$(age-keygen -y "$S/identity")"
   ;;
 activate)
-  [ -d "$S/store/$NEW" ] || { echo "generation $NEW is not on the target" >&2; exit 1; }
+  [ -d "$S/store/$NEW" ] || { echo "generation $NEW is not on the target" >&2; exit 3; }
+  [ -f "$S/deploy.sh" ] || { echo "the deploy program is not on the target" >&2; exit 3; }
   record_leaves
   way=$(in_the_way <"$S/leaves/$NEW")
   if [ -n "$way" ]; then
@@ -150,11 +353,14 @@ activate)
     printf '%s\\n' "$way" >&2
     exit 3
   fi
-  prev=$(live)
-  set_current "$NEW"
-  echo "current -> store/$NEW"
-  if [ -n "$prev" ] && [ "$prev" != "$NEW" ]; then unlink_stale "$S/leaves/$prev" "$S/leaves/$NEW"; fi
-  link_all "$S/leaves/$NEW"
+  set=\${5:-}
+  if [ -n "$set" ] && ! open_secrets "$set"; then
+    echo "cannot decrypt the secrets; nothing was changed" >&2
+    exit 3
+  fi
+  save_previous "$(live_state)"
+  arm "$2" "$3" "$4"
+  go_to "$NEW" "$set"
   ;;
 check)
   bad=0
@@ -165,25 +371,67 @@ check)
   [ "$(live)" = "$NEW" ] || { echo "current is not $NEW" >&2; bad=1; }
   exit $bad
   ;;
-rollback)
-  if [ -n "$2" ]; then
-    set_current "$2"
-    echo "current -> store/$2"
-    unlink_stale "$S/leaves/$NEW" "$S/leaves/$2"
-    link_all "$S/leaves/$2"
-  else
-    while IFS= read -r rel; do
-      if [ -n "$rel" ] && owned "$H/$rel"; then rm -f "$H/$rel"; printf 'removed %s\\n' "$rel"; fi
-    done <"$S/leaves/$NEW"
-    rm -f "$S/current"
-  fi
-  ;;
-*)
-  echo "unknown mode $mode" >&2
-  exit 2
-  ;;
-esac
 `;
+  return program(homeState(input.home), functions, modes);
+}
+
+/**
+ * A machine's program (NixOS or nix-darwin). Its own modes:
+ * - `plan`: print `previous=<store path>` (the live system); exit 6 without `nix`/`nix-env`.
+ * - `realise DRV`: build a copied derivation on the target (`--build-on target`).
+ * - `activate TOKEN SECONDS HOLDER SYSTEM`: record the live system, arm the watchdog, set the
+ *   system profile to SYSTEM and switch to it.
+ *
+ * And every target's modes (see {@link activationScript}). Going to a system is `nix-env -p <profile>
+ * --set <path>` then its `bin/switch-to-configuration switch` (NixOS) or `activate` (nix-darwin),
+ * as `nixos-rebuild switch` and `darwin-rebuild switch` do; going back is the same with the previous
+ * system's path, so it is exact even when the deploy changed nothing.
+ */
+export function systemScript(cls: SystemClass): string {
+  const switchTo = cls === "nixos" ? '"$1/bin/switch-to-configuration" switch' : '"$1/activate"';
+  const functions = `P=${systemProfile}
+
+live_state() {
+  nix --extra-experimental-features nix-command path-info "$P" </dev/null 2>/dev/null || true
+}
+
+go_to() {
+  if [ -z "\${1:-}" ]; then
+    echo "there is no previous system to go back to" >&2
+    return 1
+  fi
+  nix-env -p "$P" --set "$1" </dev/null
+  ${switchTo} </dev/null
+}
+
+prune() { :; }
+`;
+  const modes = `plan)
+  for tool in nix nix-env; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+      echo "the target has no \\\`$tool' on its PATH (is it a ${cls === "nixos" ? "NixOS" : "nix-darwin"} machine?)" >&2
+      exit 6
+    fi
+  done
+  printf 'previous=%s\\n' "$(live_state)"
+  ;;
+realise)
+  nix-store --realise "$2" </dev/null
+  ;;
+activate)
+  [ -e "$5" ] || { echo "$5 is not on the target" >&2; exit 3; }
+  [ -f "$S/deploy.sh" ] || { echo "the deploy program is not on the target" >&2; exit 3; }
+  save_previous "$(live_state)"
+  arm "$2" "$3" "$4"
+  go_to "$5"
+  ;;
+`;
+  return program(systemState, functions, modes);
+}
+
+/** The remote command that installs a target's program as `<state>/deploy.sh` (from standard input). */
+export function installCommand(state: string): string {
+  return `${state.replaceAll("\n", "; ")}; mkdir -p "$S" && cat >"$S/deploy.sh.tmp" && mv -f "$S/deploy.sh.tmp" "$S/deploy.sh"`;
 }
 
 /**
@@ -191,13 +439,34 @@ esac
  * the target's state folder, through a temporary folder so a broken upload leaves no half store.
  */
 export function unpackCommand(home: string | null, hash: string): string {
-  const h = home === null ? '"$HOME"' : shellQuote(home);
   const q = shellQuote(hash);
   return [
-    `S=${h}/.local/state/grove/deploy`,
+    homeState(home).replaceAll("\n", "; "),
     `T="$S/.incoming.$$"`,
     `mkdir -p "$S/store" "$T"`,
     `tar -xf - -C "$T"`,
     `if [ -d "$S/store/"${q} ]; then chmod -R u+w "$T"; rm -rf "$T"; else mv "$T/store/"${q} "$S/store/"${q} && rm -rf "$T"; fi`,
   ].join(" && ");
+}
+
+/**
+ * A program that stores a home's sealed secrets — each an ASCII-armored age file, encrypted for the
+ * target's own identity — as `<state>/sealed/<set>/<name>.age` (mode 0600 in 0700 folders).
+ */
+export function sealScript(home: string | null, set: string, sealed: ReadonlyMap<string, string>): string {
+  const end = "GROVE_SEALED_END";
+  const files = [...sealed].map(([name, armored]) => {
+    if (armored.includes(end)) throw new Error("an armored age file never holds the heredoc marker");
+    return `cat >"$T/"${shellQuote(`${name}.age`)} <<'${end}'\n${armored.trimEnd()}\n${end}\n`;
+  });
+  return `set -eu
+umask 077
+${homeState(home)}
+T="$S/sealed/.incoming.$$"
+mkdir -p "$S/sealed"
+rm -rf "$T"
+mkdir "$T"
+${files.join("")}rm -rf "$S/sealed/"${shellQuote(set)}
+mv "$T" "$S/sealed/"${shellQuote(set)}
+`;
 }

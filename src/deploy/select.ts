@@ -28,9 +28,8 @@ export interface Selected extends Candidate {
 
 /**
  * The candidates the selectors name, in the order first named, each once; no selector means `@all`.
- * A machine or home without `deploy.host` is kept but marked skipped, and so is a machine (only
- * standalone homes are deployed so far). An unknown name or tag throws `UnknownDeployTarget`
- * naming the nearest ones.
+ * A machine or home without `deploy.host` is kept but marked skipped. An unknown name or tag throws
+ * `UnknownDeployTarget` naming the nearest ones.
  *
  * @example
  * selectTargets(candidates, ["alice@buildbox", "@web"]);
@@ -61,7 +60,6 @@ export function selectTargets(candidates: readonly Candidate[], selectors: reado
   }
   return [...chosen.values()].map((c) => {
     if (c.deploy.host === null) return { ...c, skip: "no deploy target (deploy.host is not set)" };
-    if (c.kind === "machine") return { ...c, skip: "deploying machines is not built yet (homes only)" };
     return { ...c };
   });
 }

@@ -20,6 +20,11 @@ export interface SshOptions {
  * that is unknown or changed fails the connection instead of being accepted.
  */
 export function sshArgs(address: DeployAddress & { host: string }, opts: SshOptions): string[] {
+  return [...sshOptions(address, opts), address.host];
+}
+
+/** {@link sshArgs} without the destination: what other programs (`nix copy`) pass on to `ssh`. */
+export function sshOptions(address: DeployAddress, opts: SshOptions): string[] {
   return [
     ...(opts.configFile === undefined ? [] : ["-F", opts.configFile]),
     "-o",
@@ -35,7 +40,6 @@ export function sshArgs(address: DeployAddress & { host: string }, opts: SshOpti
     String(address.port),
     "-l",
     address.user,
-    address.host,
   ];
 }
 

@@ -26,12 +26,17 @@ export function checkRecipient(recipient: string, file?: string): void {
     });
 }
 
-/** Wraps the data key for one recipient, as sops does (armored age file, one stanza). */
-export async function wrapDataKey(dataKey: Uint8Array, recipient: string): Promise<AgeEntry> {
+/** Encrypts bytes for one recipient: an ASCII-armored age file, as `age -a -r` writes it. */
+export async function encryptArmored(data: Uint8Array, recipient: string): Promise<string> {
   checkRecipient(recipient);
   const e = new Encrypter();
   e.addRecipient(recipient);
-  return { recipient, enc: armor.encode(await e.encrypt(dataKey)) };
+  return armor.encode(await e.encrypt(data));
+}
+
+/** Wraps the data key for one recipient, as sops does (armored age file, one stanza). */
+export async function wrapDataKey(dataKey: Uint8Array, recipient: string): Promise<AgeEntry> {
+  return { recipient, enc: await encryptArmored(dataKey, recipient) };
 }
 
 /** An age identity without its secret: for error messages only. */

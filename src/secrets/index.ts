@@ -1,5 +1,5 @@
 /** Grove's secrets: the SOPS file format with age recipients, and the repository secret store. */
-export { checkRecipient, unwrapDataKey, wrapDataKey } from "./age-keys.js";
+export { checkRecipient, encryptArmored, unwrapDataKey, wrapDataKey } from "./age-keys.js";
 export { writeFileAtomic } from "./atomic-write.js";
 export { decryptValue, encryptValue, formatGoFloat } from "./cipher.js";
 export {

@@ -19,7 +19,7 @@ describe("selectTargets", () => {
   it("selects everything without selectors, marking what cannot be deployed as skipped", () => {
     const s = selectTargets(candidates, []);
     expect(s.map((t) => [t.name, t.skip ?? "deploy"])).toEqual([
-      ["web1", "deploying machines is not built yet (homes only)"],
+      ["web1", "deploy"],
       ["db", "no deploy target (deploy.host is not set)"],
       ["alice@buildbox", "deploy"],
       ["bob@buildbox", "no deploy target (deploy.host is not set)"],

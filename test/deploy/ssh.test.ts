@@ -3,21 +3,17 @@
  * key and port, a client ssh_config and known_hosts of the test's own (`--ssh-config`), and
  * standalone homes whose home directories are temporary folders.
  */
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { shellQuote } from "../../src/deploy/script.js";
-import { type Sshds, startSshds } from "./sshd.js";
+import { repoRoot, type Sshds, startSshds } from "./sshd.js";
 
-const repoRoot = join(import.meta.dirname, "../..");
-const cli = join(repoRoot, "dist/cli/main.js");
-
+let sshds: Sshds;
 let work: string;
 let fleetDir: string;
-let sshds: Sshds | undefined;
 let ports: number[];
 
 const homeOf = (user: string) => join(work, "homes", user);
@@ -42,23 +38,12 @@ function writeFleet(alice: Record<string, string>): void {
   );
 }
 
-const deployArgs = (args: string[]) => [
-  cli,
-  "deploy",
-  "--dir",
-  fleetDir,
-  "--ssh-config",
-  sshds!.sshConfig,
-  ...args,
-];
-
-function grove(args: string[]) {
-  return execa("node", deployArgs(args), { reject: false, timeout: 30_000, env: { NO_COLOR: "1" } });
-}
+const grove = (args: string[]) => sshds.grove(args);
 
 /** `grove deploy` with its output on a terminal (util-linux `script`): what the terminal got. */
 async function groveInTerminal(args: string[], env: Record<string, string>) {
-  const command = `stty cols 100 rows 40; ${["node", ...deployArgs(args)].map(shellQuote).join(" ")}`;
+  const deploy = ["node", join(repoRoot, "dist/cli/main.js"), "deploy", "--dir", fleetDir];
+  const command = `stty cols 100 rows 40; ${[...deploy, "--ssh-config", sshds.sshConfig, ...args].map(shellQuote).join(" ")}`;
   const r = await execa("script", ["-qfec", command, "/dev/null"], {
     reject: false,
     timeout: 30_000,
@@ -68,22 +53,14 @@ async function groveInTerminal(args: string[], env: Record<string, string>) {
 }
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), "grove-deploy-"));
-  fleetDir = join(work, "fleet");
-  mkdirSync(join(fleetDir, "modules"), { recursive: true });
-  writeFileSync(join(fleetDir, "package.json"), '{ "type": "module" }\n');
-  sshds = await startSshds(work, 3);
-  ports = sshds.ports;
+  sshds = await startSshds(3);
+  ({ work, fleetDir, ports } = sshds);
   // eve@one reaches sshd 0 as `localhost`, recorded with sshd 1's key: a changed host key.
   sshds.know(`[localhost]:${ports[0]} ${sshds.hostKeys[1]}`);
   writeFleet({ "notes.txt": "one" });
-  await execa("npm", ["run", "build"], { cwd: repoRoot });
 }, 60_000);
 
-afterAll(() => {
-  sshds?.stop();
-  rmSync(work, { recursive: true, force: true });
-});
+afterAll(() => sshds.stop());
 
 const read = (user: string, rel: string) => readFileSync(join(homeOf(user), rel), "utf8");
 
@@ -159,30 +136,28 @@ describe("grove deploy over OpenSSH", { timeout: 30_000 }, () => {
   });
 
   it("a changed host key fails that target only; nothing is accepted or changed", async () => {
-    const before = readFileSync(sshds!.knownHosts, "utf8");
+    const before = readFileSync(sshds.knownHosts, "utf8");
     const r = await grove(["eve@one", "bob@two"]);
     expect(r.stdout).toMatch(/eve@one +failed at connect/);
     expect(r.stdout).toContain("Host key verification failed.");
     expect(r.stdout).toMatch(/bob@two +ok/);
     expect(r.exitCode).toBe(1);
     expect(existsSync(homeOf("eve"))).toBe(false);
-    expect(readFileSync(sshds!.knownHosts, "utf8")).toBe(before);
+    expect(readFileSync(sshds.knownHosts, "utf8")).toBe(before);
   });
 
   it("without a terminal, progress is `target: step` lines as they happen", async () => {
     const first = await grove(["carol@three", "plain", "--jobs", "1"]);
-    const steps = ["connect", "plan", "lock", "upload", "activate", "check"];
+    const steps = ["connect", "plan", "lock", "upload", "activate", "check", "confirm"];
     expect(first.stderr.split("\n")).toEqual([
       ...steps.map((s) => `carol@three: ${s}`),
       "carol@three: ok",
       "plain: skipped: no deploy target (deploy.host is not set)",
     ]);
     expect(first.stdout).toMatch(/carol@three +ok\n/);
-    // The generation is on the target now: no upload step.
+    // Deploying again shows the same steps (the upload then only refreshes the target's program).
     const again = await grove(["carol@three"]);
-    expect(again.stderr).toBe(
-      ["connect", "plan", "lock", "activate", "check", "ok"].map((s) => `carol@three: ${s}`).join("\n"),
-    );
+    expect(again.stderr).toBe([...steps, "ok"].map((s) => `carol@three: ${s}`).join("\n"));
     expect(again.exitCode).toBe(0);
   });
 
@@ -212,7 +187,7 @@ describe("grove deploy over OpenSSH", { timeout: 30_000 }, () => {
   });
 
   it("an unreachable target fails; the others still deploy", async () => {
-    const carol = sshds!.daemons[2]!;
+    const carol = sshds.daemons[2]!;
     carol.kill();
     await new Promise((r) => carol.once("exit", r));
     const r = await grove(["carol@three", "alice@one"]);
