@@ -168,7 +168,7 @@ export const deployCommand = defineCommand({
     const machines = selected.filter((t) => t.kind === "machine" && t.skip === undefined).map((t) => t.name);
     const flake = join(root, ".grove/deploy/nix");
     let renderError: string | undefined;
-    if (machines.length > 0 && !rollback && !args["dry-run"]) {
+    if (machines.length > 0 && !rollback) {
       try {
         await build(root, project, flake, machines);
       } catch (e) {

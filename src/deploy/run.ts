@@ -219,7 +219,7 @@ async function deployOne(
   const token = randomBytes(12).toString("hex");
   try {
     let system = "";
-    if (t.machine !== undefined && !opts.dryRun && !opts.rollback && opts.buildOn !== "target") {
+    if (t.machine !== undefined && !opts.rollback && opts.buildOn !== "target") {
       begin("build");
       const r = await local("nix", buildArgs(t.machine));
       system = builtPath(r.stdout) ?? "";
@@ -254,13 +254,32 @@ async function deployOne(
     const previous = lines.find((l) => l.startsWith("previous="))?.slice("previous=".length) ?? "";
     const present = lines.includes("present=yes");
     if (opts.dryRun) {
+      let activation: string[] = [];
+      if (t.machine !== undefined) {
+        // As `nixos-rebuild dry-activate`: the closure goes into the target's store (the running
+        // system is not changed) and the new system says what switching to it would do.
+        begin("upload");
+        system = await uploadSystem(t.machine, system);
+        begin("dry-activate");
+        const dry = await remote("dry-activate", system);
+        if (dry.exitCode !== 0) throw new StepFailed(step);
+        activation = dry.stdout
+          .split("\n")
+          .filter((l) => l.trim() !== "")
+          .map((l) => `~ ${l}`);
+      }
       const summary =
         t.home === undefined
-          ? `system ${previous === "" ? "none" : previous} → ${t.machine!.installable} (built ${opts.buildOn === "target" ? "on the target" : "here"})`
+          ? `system ${previous === "" ? "none" : previous} → ${system} (built ${opts.buildOn === "target" ? "on the target" : "here"})`
           : `generation ${previous === "" ? "none" : previous.slice(0, 12)} → ${t.home.hash.slice(0, 12)}${present ? "" : " (to upload)"}`;
       const changes = lines.filter((l) => /^[+\-!*] /.test(l));
       const health = checks.map((c) => `? health ${c.name}: ${c.kind} ${c.target}`);
-      return await finish({ name: t.name, status: "planned", lines: [summary, ...changes, ...health], log });
+      return await finish({
+        name: t.name,
+        status: "planned",
+        lines: [summary, ...changes, ...activation, ...health],
+        log,
+      });
     }
 
     begin("lock");

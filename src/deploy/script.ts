@@ -379,6 +379,8 @@ check)
  * A machine's program (NixOS or nix-darwin). Its own modes:
  * - `plan`: print `previous=<store path>` (the live system); exit 6 without `nix`/`nix-env`.
  * - `realise DRV`: build a copied derivation on the target (`--build-on target`).
+ * - `dry-activate SYSTEM`: what switching to SYSTEM would do (`switch-to-configuration
+ *   dry-activate`: units to start, stop, restart); nix-darwin has no such thing and says so.
  * - `activate TOKEN SECONDS HOLDER SYSTEM`: record the live system, arm the watchdog, set the
  *   system profile to SYSTEM and switch to it.
  *
@@ -389,6 +391,11 @@ check)
  */
 export function systemScript(cls: SystemClass): string {
   const switchTo = cls === "nixos" ? '"$1/bin/switch-to-configuration" switch' : '"$1/activate"';
+  // nix-darwin has no dry activation: a dry run can only name the system it would switch to.
+  const dryActivate =
+    cls === "nixos"
+      ? '"$2/bin/switch-to-configuration" dry-activate </dev/null'
+      : 'echo "nix-darwin cannot dry-activate: switching would run $2/activate"';
   const functions = `P=${systemProfile}
 
 live_state() {
@@ -417,6 +424,10 @@ prune() { :; }
   ;;
 realise)
   nix-store --realise "$2" </dev/null
+  ;;
+dry-activate)
+  [ -e "$2" ] || { echo "$2 is not on the target" >&2; exit 3; }
+  ${dryActivate}
   ;;
 activate)
   [ -e "$5" ] || { echo "$5 is not on the target" >&2; exit 3; }

@@ -28,7 +28,7 @@ function system(name: string, activation: "bin/switch-to-configuration" | "activ
   const path = join(w, "store", name);
   script(
     join(path, activation),
-    `echo "$0 $*" >>"$W/calls"\n[ ! -e "$W/fail-${name}" ] || { echo "activation of ${name} failed: unit nginx.service failed" >&2; exit 4; }\n`,
+    `echo "$0 $*" >>"$W/calls"\n[ "$1" != dry-activate ] || { echo "would restart the following units: nginx.service"; exit 0; }\n[ ! -e "$W/fail-${name}" ] || { echo "activation of ${name} failed: unit nginx.service failed" >&2; exit 4; }\n`,
   );
   return path;
 }
@@ -134,6 +134,24 @@ describe("grove deploy of machines (fake nix tools on PATH)", { timeout: 30_000 
     expect(readFileSync(join(sshds.fleetDir, ".grove/logs/web.log"), "utf8")).toContain("health up (command");
   });
 
+  it("nixos --dry-run (fake nix on PATH): built, copied, dry-activated; the live system unchanged", async () => {
+    const old = system("nixos-dry-1", "bin/switch-to-configuration");
+    const next = system("nixos-dry-2", "bin/switch-to-configuration");
+    given(old, next);
+    const r = await grove(["web", "--dry-run"]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/web +planned/);
+    expect(r.stdout).toContain(`system ${old} → ${next} (built here)`);
+    expect(r.stdout).toContain("~ would restart the following units: nginx.service");
+    expect(r.stdout).toContain("? health up: command");
+    const recorded = calls().filter((c) => !c.startsWith("  "));
+    expect(recorded).toContain(`nix ${fx} nix-command flakes copy --to ssh://root@127.0.0.1 ${next}`);
+    expect(recorded.at(-1)).toBe(`${next}/bin/switch-to-configuration dry-activate`);
+    // Nothing was switched: no profile set, no switch, the same live system.
+    expect(recorded.filter((c) => c.startsWith("nix-env") || c.endsWith(" switch"))).toEqual([]);
+    expect(live()).toBe(old);
+  });
+
   it("nixos: a failing switch-to-configuration (fake) rolls back to the previous system", async () => {
     const old = system("nixos-2", "bin/switch-to-configuration");
     const next = system("nixos-3", "bin/switch-to-configuration");
@@ -201,8 +219,10 @@ describe("grove deploy of machines (fake nix tools on PATH)", { timeout: 30_000 
     const next = system("darwin-2", "activate");
     given(old, next);
     const dry = await grove(["mac", "--dry-run"]);
-    expect(dry.stdout).toContain(`system ${old} → path:`);
-    expect(calls()).toEqual([`nix ${fx} nix-command path-info ${profile}`]);
+    expect(dry.stdout).toContain(`system ${old} → ${next}`);
+    expect(dry.stdout).toContain(`~ nix-darwin cannot dry-activate: switching would run ${next}/activate`);
+    expect(calls().filter((c) => c.startsWith(next) || c.startsWith("nix-env"))).toEqual([]);
+    expect(live()).toBe(old);
     const r = await grove(["mac"]);
     expect(r.stdout).toMatch(/mac +ok/);
     const recorded = calls();
