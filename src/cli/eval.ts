@@ -1,7 +1,7 @@
 /** `grove eval [machine|user@host] [option.path] [--json]`: the evaluated configuration. */
 import { defineCommand } from "citty";
 import { GroveError } from "../errors.js";
-import { checkAssertions, deepForce, type Evaluation, jsonText } from "../lib/index.js";
+import { deepForce, type Evaluation, evaluationWarnings, jsonText } from "../lib/index.js";
 import type { Project } from "../project/index.js";
 import { dirArg, openProject } from "./fleet.js";
 
@@ -29,9 +29,8 @@ export function selectPath(config: unknown, dotted: string, target: string): unk
 
 /** A configuration, after its assertions; warnings go to stderr. */
 function asserted(evaluation: Evaluation): unknown {
-  const config = evaluation.config;
-  for (const w of checkAssertions(config as never)) process.stderr.write(`warning: ${w}\n`);
-  return config;
+  for (const w of evaluationWarnings(evaluation)) process.stderr.write(`warning: ${w}\n`);
+  return evaluation.config;
 }
 
 /** A configuration as plain data, after its assertions. */

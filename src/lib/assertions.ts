@@ -1,4 +1,6 @@
 import { GroveError } from "../errors.js";
+import type { Evaluation } from "./modules.js";
+import { likelyTypos, typoWarning } from "./typos.js";
 
 export interface Assertion {
   assertion: boolean;
@@ -18,4 +20,12 @@ export function checkAssertions(config: {
     throw new GroveError("AssertionFailed", `Failed assertions:\n${failed.map((m) => `- ${m}`).join("\n")}`);
   }
   return "warnings" in config ? (config.warnings ?? []) : [];
+}
+
+/**
+ * An evaluation's assertions checked (see {@link checkAssertions}); its warnings, then one for each
+ * pass-through definition that looks like a misspelt declared option.
+ */
+export function evaluationWarnings(evaluation: Evaluation): string[] {
+  return [...checkAssertions(evaluation.config as never), ...likelyTypos(evaluation).map(typoWarning)];
 }

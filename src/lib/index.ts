@@ -58,7 +58,7 @@ export const lib = {
 };
 
 export type Lib = typeof lib;
-export { type Assertion, checkAssertions } from "./assertions.js";
+export { type Assertion, checkAssertions, evaluationWarnings } from "./assertions.js";
 export { type JsonOptions, jsonText } from "./json.js";
 export { deepForce, force, Lazy, lazy } from "./lazy.js";
 export { type AttrsSource, attrsSourceOf, ComputedAttrs, lazyAttrs } from "./lazy-attrs.js";

@@ -213,6 +213,27 @@ describe("bad fleets", () => {
     expect(r.stderr).toContain("error[ImportCycle]");
   });
 
+  it("warns about a pass-through name one letter from a declared option, naming its file", async () => {
+    const root = fleet({
+      "modules/typo.ts":
+        'import { aspect, machine } from "grove";\n' +
+        "export default { imports: [\n" +
+        '  aspect("web", { nixos: { networking: { hsotName: "w1", firewall: { allowedTCPPorts: [80] } },\n' +
+        "    boot: { loader: { grub: { enable: true } } }, services: { nginx: { enable: true } } } }),\n" +
+        '  machine("m", { class: "nixos", system: "x86_64-linux", aspects: ["web"] }),\n' +
+        "] };\n",
+    });
+    const r = await grove(["eval", "m", "networking", "--dir", root, "--json"]);
+    expect(r.exitCode).toBe(0);
+    const warnings = r.stderr.split("\n").filter((l) => l.startsWith("warning: "));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(
+      /^warning: `networking\.hsotName' \(.*typo\.ts.*:3\) is not an option Grove declares, so it goes to Nix as written\. Did you mean `networking\.hostName'\?$/,
+    );
+    // The value still passes through: a warning, not a refusal.
+    expect(JSON.parse(r.stdout).hsotName).toBe("w1");
+  });
+
   it("reports an eager config read with the file and the fix", async () => {
     const root = fleet({
       "modules/eager.ts":

@@ -5,7 +5,7 @@
  */
 import { groveOnlyOptions, pinnedDefaults } from "../../classes/index.js";
 import { GroveError } from "../../errors.js";
-import { checkAssertions, type Def } from "../../lib/index.js";
+import { type Def, evaluationWarnings } from "../../lib/index.js";
 import type { Project } from "../../project/index.js";
 import { evaluationContents } from "./configuration.js";
 import { nixExpr, nixPath } from "./expr.js";
@@ -187,7 +187,7 @@ export function renderFleet(project: Project, options: FleetOptions = {}): Fleet
 
   const home = (id: string, where: string) => {
     const evaluation = project.home(id);
-    for (const w of checkAssertions(evaluation.config as never)) warnings.push(`${id}: ${w}`);
+    for (const w of evaluationWarnings(evaluation)) warnings.push(`${id}: ${w}`);
     const contents = evaluationContents(evaluation, {
       groveOnly: groveOnlyOptions("home"),
       pinned: pinnedDefaults("home"),
@@ -208,7 +208,7 @@ export function renderFleet(project: Project, options: FleetOptions = {}): Fleet
       system: string;
       aspects: string[];
     };
-    for (const w of checkAssertions(evaluation.config as never)) warnings.push(`${name}: ${w}`);
+    for (const w of evaluationWarnings(evaluation)) warnings.push(`${name}: ${w}`);
     const extra: OptionDefinitions[] = [];
     const users: Def[] = [];
     for (const t of targets) {
