@@ -35,7 +35,7 @@ import {
 import {
   activationScript,
   homeState,
-  installCommand,
+  lockAndInstallCommand,
   sealScript,
   shellQuote,
   systemScript,
@@ -283,12 +283,12 @@ async function deployOne(
     }
 
     begin("lock");
-    if ((await remote("lock", holder)).exitCode !== 0) throw new StepFailed(step);
+    // With the lock, the program is installed: the watchdog runs this copy once the connection may be gone.
+    if ((await onTarget(lockAndInstallCommand(state, holder), { input: script })).exitCode !== 0)
+      throw new StepFailed(step);
     locked = true;
 
     begin("upload");
-    // The watchdog runs the program from this copy once the connection may be gone.
-    if ((await onTarget(installCommand(state), { input: script })).exitCode !== 0) throw new StepFailed(step);
     let set = "";
     if (t.home !== undefined) {
       if (!present) await uploadStore(t.home);

@@ -440,9 +440,14 @@ activate)
   return program(systemState, functions, modes);
 }
 
-/** The remote command that installs a target's program as `<state>/deploy.sh` (from standard input). */
-export function installCommand(state: string): string {
-  return `${state.replaceAll("\n", "; ")}; mkdir -p "$S" && cat >"$S/deploy.sh.tmp" && mv -f "$S/deploy.sh.tmp" "$S/deploy.sh"`;
+/**
+ * The remote command that takes the target's lock for HOLDER and, holding it, installs the program
+ * (standard input) as `<state>/deploy.sh`: one round trip. The program is written beside under a
+ * name of its own and runs its `lock` mode from there, so a deploy refused the lock leaves the
+ * installed program — the one an armed watchdog will run — as it was.
+ */
+export function lockAndInstallCommand(state: string, holder: string): string {
+  return `${state.replaceAll("\n", "; ")}; mkdir -p "$S" && T="$S/deploy.sh.$$" && cat >"$T" && { sh "$T" lock ${shellQuote(holder)} || { rc=$?; rm -f "$T"; exit $rc; }; } && mv -f "$T" "$S/deploy.sh"`;
 }
 
 /**
