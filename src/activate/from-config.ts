@@ -19,7 +19,14 @@ import {
   type SessionVariables,
   type ShellOptions,
 } from "../render/home/index.js";
-import type { FileOptions, FileSpec, HomeSpec, SecretProvider, StepSpec } from "./spec.js";
+import {
+  checkSecretMode,
+  type FileOptions,
+  type FileSpec,
+  type HomeSpec,
+  type SecretProvider,
+  type StepSpec,
+} from "./spec.js";
 import { builtinSteps } from "./steps.js";
 
 /** One `home.file`/`xdg.configFile`/`xdg.dataFile` entry, as evaluated. */
@@ -47,7 +54,7 @@ export interface HomeConfig {
       Record<string, { data: string; after: readonly string[]; before: readonly string[] }>
     >;
   };
-  secrets: Readonly<Record<string, { target: string }>>;
+  secrets: Readonly<Record<string, { target: string; mode: string }>>;
   xdg: {
     configFile: Readonly<Record<string, HomeFileOptions>>;
     dataFile: Readonly<Record<string, HomeFileOptions>>;
@@ -274,8 +281,10 @@ export function homeSpecFromConfig(config: HomeConfig, opts: FromConfigOptions):
         path: at,
       });
     }
-    const target = targetOf("", config.secrets[name]!.target, homeDirectory, [...at, "target"]);
-    targets.add(target, { secret: name, provide: opts.secret(name) }, at);
+    const entry = config.secrets[name]!;
+    const target = targetOf("", entry.target, homeDirectory, [...at, "target"]);
+    const mode = checkSecretMode(entry.mode, "HomeConfigInvalid", [...at, "mode"]);
+    targets.add(target, { secret: name, provide: opts.secret(name), mode }, at);
   }
   for (const [target, text, owner] of generatedFiles(config)) targets.add(target, { text }, owner);
 

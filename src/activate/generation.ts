@@ -20,7 +20,13 @@ import {
 import { dirname, join, relative, resolve } from "node:path";
 import { GroveError } from "../errors.js";
 import { layoutOf } from "./layout.js";
-import type { FileSpec, HomeSpec, SecretProvider } from "./spec.js";
+import {
+  checkSecretMode,
+  defaultSecretMode,
+  type FileSpec,
+  type HomeSpec,
+  type SecretProvider,
+} from "./spec.js";
 import { type ManifestStep, orderSteps } from "./steps.js";
 import { normaliseTarget } from "./targets.js";
 import { renderTemplate } from "./template.js";
@@ -59,10 +65,12 @@ export interface FolderEntry extends EntryBase {
   files: FolderItem[];
 }
 
-/** A secret, linked to the runtime folder; only its name is recorded. */
+/** A secret, linked to the runtime folder; only its name and file mode are recorded. */
 export interface SecretEntry extends EntryBase {
   kind: "secret";
   secret: string;
+  /** The decrypted file's mode, four octal digits (manifests older than the field: 0400). */
+  mode: string;
 }
 
 export type ManifestEntry = FileEntry | FolderEntry | SecretEntry;
@@ -244,8 +252,9 @@ function planEntry(
         hint: "Give each secret entry its own name.",
       });
     }
+    const mode = checkSecretMode(spec.mode ?? defaultSecretMode, "HomeSpecInvalid", [...at, "mode"]);
     secrets.set(spec.secret, spec.provide);
-    return { ...base, kind: "secret", secret: spec.secret };
+    return { ...base, kind: "secret", secret: spec.secret, mode };
   }
   if (isFolder) {
     const { abs } = readSource(repoRoot, spec.folder, key, "folder");
@@ -427,6 +436,8 @@ export function readManifest(stateDir: string, hash: string): Manifest {
     const m = JSON.parse(readFileSync(file, "utf8")) as Manifest;
     if (m.format !== "grove-home-generation/1" || !Array.isArray(m.entries))
       throw new Error("unknown format");
+    // Secrets were always 0400 before their mode was recorded.
+    for (const e of m.entries) if (e.kind === "secret") e.mode ??= defaultSecretMode;
     return m;
   } catch (e) {
     throw new GroveError("HomeStateCorrupt", `Cannot read the manifest of generation ${hash}.`, {

@@ -55,13 +55,19 @@ export interface Journal {
   ops: Op[];
 }
 
+/** A decrypted secret to write: its plaintext and file mode. */
+export interface SecretFile {
+  bytes: Uint8Array;
+  mode: number;
+}
+
 /** What applying ops needs beyond the journal itself. */
 export interface ApplyContext {
   journal: Journal;
   /** Folders that must stay because new targets go inside them. */
   keep: ReadonlySet<string>;
-  /** Plaintexts of the new secret set, by name. */
-  plaintexts: ReadonlyMap<string, Uint8Array>;
+  /** The new secret set, by name. */
+  secrets: ReadonlyMap<string, SecretFile>;
 }
 
 function lstat(path: string) {
@@ -93,12 +99,16 @@ function prune(dir: string, home: string, keep: ReadonlySet<string>): void {
   }
 }
 
-function writeSecretSet(runtimeDir: string, id: string, plaintexts: ReadonlyMap<string, Uint8Array>): string {
+function writeSecretSet(runtimeDir: string, id: string, secrets: ReadonlyMap<string, SecretFile>): string {
   mkdirSync(runtimeDir, { recursive: true, mode: 0o700 });
   chmodSync(runtimeDir, 0o700);
   const dir = join(runtimeDir, id);
   mkdirSync(dir, { mode: 0o700 });
-  for (const [name, bytes] of plaintexts) writeFileSync(join(dir, name), bytes, { mode: 0o400 });
+  for (const [name, { bytes, mode }] of secrets) {
+    const file = join(dir, name);
+    writeFileSync(file, bytes, { mode: 0o400 });
+    chmodSync(file, mode); // not at creation: the umask would clear bits
+  }
   return dir;
 }
 
@@ -140,7 +150,7 @@ export function applyOp(op: Op, ctx: ApplyContext): void {
     case "secrets": {
       const link = layoutOf(stateDir).secrets;
       if (op.to === null) rmSync(link, { force: true });
-      else replaceLink(writeSecretSet(runtimeDir, op.to, ctx.plaintexts), link);
+      else replaceLink(writeSecretSet(runtimeDir, op.to, ctx.secrets), link);
       return;
     }
   }

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { execa } from "execa";
-import { GroveError } from "../errors.js";
+import { type ErrorCode, GroveError, showPath } from "../errors.js";
 
 /** A value substituted for a `{{ name }}` placeholder of a template. */
 export type TemplateValue = string | number | boolean;
@@ -33,11 +33,35 @@ export interface TemplateSource {
 }
 /**
  * A secret: `provide` returns the plaintext at activation. It is written into a private runtime folder
- * (mode 0400) and linked; the plaintext never enters a generation.
+ * (file mode `mode`, default 0400) and linked; the plaintext never enters a generation.
  */
 export interface SecretSource {
   secret: string;
   provide: SecretProvider;
+  /** The decrypted file's mode, octal (`"0400"`, `"0600"`); see `checkSecretMode`. */
+  mode?: string;
+}
+
+/** A decrypted secret's mode unless one is given: read-only, for its owner only. */
+export const defaultSecretMode = "0400";
+
+/**
+ * Checks a secret's file mode — three or four octal digits — and returns it as four (`"440"` →
+ * `"0440"`). The owner must be able to read it (Grove compares the live plaintext on each switch);
+ * execute bits, write for group or others, and setuid/setgid/sticky are refused: a secret is data,
+ * and only its owner may change it.
+ */
+export function checkSecretMode(mode: string, code: ErrorCode, path: readonly string[]): string {
+  const fail = (why: string) =>
+    new GroveError(code, `${showPath(path)} is \`${mode}\`: ${why}`, {
+      path,
+      hint: 'Give an octal mode such as "0400" (the default), "0440", "0444" or "0600": readable by the owner, never executable, writable by the owner only.',
+    });
+  if (!/^[0-7]{3,4}$/.test(mode)) throw fail("not an octal file mode of three or four digits.");
+  const bits = Number.parseInt(mode, 8);
+  if ((bits & 0o400) === 0) throw fail("the owner cannot read it.");
+  if ((bits & ~0o644) !== 0) throw fail("only read bits and the owner's write bit are allowed.");
+  return mode.padStart(4, "0");
 }
 
 export type FileSource = TextSource | RepoFileSource | FolderSource | TemplateSource | SecretSource;
@@ -147,7 +171,7 @@ function parseFile(target: string, raw: Json, file: string | undefined): FileSpe
       `The entry for \`${target}\` needs exactly one source (${sourceKeys.join(", ")}); it has ${present.length === 0 ? "none" : present.join(", ")}.`,
     );
   }
-  const known = new Set<string>([...optionKeys, ...sourceKeys, "values", "command"]);
+  const known = new Set<string>([...optionKeys, ...sourceKeys, "values", "command", "mode"]);
   for (const k of Object.keys(raw)) {
     if (!known.has(k))
       throw invalid(file, [...at, k], `Unknown field \`${k}\` in the entry for \`${target}\`.`);
@@ -161,6 +185,9 @@ function parseFile(target: string, raw: Json, file: string | undefined): FileSpe
   if (onChange !== undefined) options.onChange = onChange;
 
   const kind = present[0];
+  if (kind !== "secret" && raw.mode !== undefined) {
+    throw invalid(file, [...at, "mode"], `\`mode\` is for secrets only (\`${target}\`).`);
+  }
   switch (kind) {
     case "text":
       return { ...options, text: optionalString(raw, "text", file, at) ?? "" };
@@ -195,7 +222,13 @@ function parseFile(target: string, raw: Json, file: string | undefined): FileSpe
           "A secret in a JSON spec needs `command`, which prints its plaintext.",
         );
       }
-      return { ...options, secret: name, provide: commandProvider(command) };
+      const mode = optionalString(raw, "mode", file, at);
+      return {
+        ...options,
+        secret: name,
+        provide: commandProvider(command),
+        ...(mode === undefined ? {} : { mode }),
+      };
     }
   }
 }

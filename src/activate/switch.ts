@@ -20,6 +20,7 @@ import {
   type Journal,
   type Op,
   recoverInterrupted,
+  type SecretFile,
   undoJournal,
   writeJournal,
 } from "./journal.js";
@@ -120,11 +121,11 @@ function collisionError(collisions: Collision[], home: string): GroveError {
   );
 }
 
-async function readPlaintexts(
+async function readSecrets(
   manifest: Manifest,
   providers: ReadonlyMap<string, SecretProvider>,
-): Promise<Map<string, Uint8Array>> {
-  const out = new Map<string, Uint8Array>();
+): Promise<Map<string, SecretFile>> {
+  const out = new Map<string, SecretFile>();
   for (const e of manifest.entries) {
     if (e.kind !== "secret") continue;
     const provide = providers.get(e.secret);
@@ -135,7 +136,7 @@ async function readPlaintexts(
     }
     try {
       const v = await provide();
-      out.set(e.secret, typeof v === "string" ? Buffer.from(v) : v);
+      out.set(e.secret, { bytes: typeof v === "string" ? Buffer.from(v) : v, mode: modeBits(e.mode) });
     } catch (cause) {
       // The provider's own message could quote plaintext; name the secret only.
       throw new GroveError(
@@ -151,21 +152,47 @@ async function readPlaintexts(
   return out;
 }
 
-/** The live secret set: its id and plaintexts. */
-function liveSecrets(stateDir: string): { id: string; files: Map<string, Buffer> } | null {
+function modeBits(mode: string): number {
+  return Number.parseInt(mode, 8);
+}
+
+/** The live secret set: its id, plaintexts and modes. */
+function liveSecrets(stateDir: string): { id: string; files: Map<string, SecretFile> } | null {
   let dir: string;
   try {
     dir = readlinkSync(layoutOf(stateDir).secrets);
   } catch {
     return null;
   }
-  const files = new Map<string, Buffer>();
-  if (existsSync(dir)) for (const name of readdirSync(dir)) files.set(name, readFileSync(join(dir, name)));
+  const files = new Map<string, SecretFile>();
+  if (existsSync(dir)) {
+    for (const name of readdirSync(dir)) {
+      const file = join(dir, name);
+      files.set(name, { bytes: readFileSync(file), mode: statSync(file).mode & 0o7777 });
+    }
+  }
   return { id: basename(dir), files };
 }
 
-function sameSecrets(a: Map<string, Buffer>, b: Map<string, Uint8Array>): boolean {
-  return a.size === b.size && [...b].every(([k, v]) => a.get(k)?.equals(v) === true);
+/** The live plaintexts with the modes `manifest` gives them (secrets it does not name keep theirs). */
+function withModes(live: ReadonlyMap<string, SecretFile>, manifest: Manifest): Map<string, SecretFile> {
+  const out = new Map(live);
+  for (const e of manifest.entries) {
+    if (e.kind !== "secret") continue;
+    const file = live.get(e.secret);
+    if (file !== undefined) out.set(e.secret, { ...file, mode: modeBits(e.mode) });
+  }
+  return out;
+}
+
+function sameSecrets(a: ReadonlyMap<string, SecretFile>, b: ReadonlyMap<string, SecretFile>): boolean {
+  return (
+    a.size === b.size &&
+    [...b].every(([k, v]) => {
+      const x = a.get(k);
+      return x !== undefined && x.mode === v.mode && Buffer.from(x.bytes).equals(v.bytes);
+    })
+  );
 }
 
 /** What the home shows at an entry's target now, as a hash comparable with the entry's; null if absent. */
@@ -195,10 +222,10 @@ function shownHash(home: string, entry: ManifestEntry): string | null {
 }
 
 /** The hash of what an entry will show; for a secret, of the plaintext it will link to. */
-function wantedHash(entry: ManifestEntry, plaintexts: ReadonlyMap<string, Uint8Array>): string | null {
+function wantedHash(entry: ManifestEntry, secrets: ReadonlyMap<string, SecretFile>): string | null {
   if (entry.kind !== "secret") return entry.hash;
-  const p = plaintexts.get(entry.secret);
-  return p === undefined ? null : sha256(p);
+  const p = secrets.get(entry.secret);
+  return p === undefined ? null : sha256(p.bytes);
 }
 
 interface Target {
@@ -206,7 +233,7 @@ interface Target {
   manifest: Manifest;
   /** An existing generation number (rollback), or "new" to number it unless it is the live one. */
   number: number | "new";
-  /** Secret providers; null keeps the live decrypted secrets (rollback has no providers). */
+  /** Secret providers; null keeps the live plaintexts (rollback has no providers), with the manifest's modes. */
   providers: ReadonlyMap<string, SecretProvider> | null;
 }
 
@@ -270,19 +297,27 @@ async function activate(target: Target, options: ActivateOptions): Promise<Switc
     else number = Math.max(0, ...listGenerations(stateDir).map((g) => g.number)) + 1;
     const order = orderSteps(manifest.steps);
 
-    const plaintexts = target.providers === null ? null : await readPlaintexts(manifest, target.providers);
     const warnings: string[] = [];
     const secretsNow = liveSecrets(stateDir);
+    // Rollback has no providers: the live plaintexts stay, with the modes this generation gives them.
+    const secrets =
+      target.providers !== null
+        ? await readSecrets(manifest, target.providers)
+        : secretsNow === null
+          ? null
+          : withModes(secretsNow.files, manifest);
     let secretsOp: Op | undefined;
-    if (plaintexts !== null) {
-      if (!(secretsNow === null ? plaintexts.size === 0 : sameSecrets(secretsNow.files, plaintexts))) {
-        secretsOp = {
-          op: "secrets",
-          from: secretsNow?.id ?? null,
-          to: plaintexts.size === 0 ? null : randomBytes(8).toString("hex"),
-        };
-      }
-    } else {
+    if (
+      secrets !== null &&
+      !(secretsNow === null ? secrets.size === 0 : sameSecrets(secretsNow.files, secrets))
+    ) {
+      secretsOp = {
+        op: "secrets",
+        from: secretsNow?.id ?? null,
+        to: secrets.size === 0 ? null : randomBytes(8).toString("hex"),
+      };
+    }
+    if (target.providers === null) {
       for (const e of manifest.entries) {
         if (e.kind === "secret" && secretsNow?.files.has(e.secret) !== true) {
           warnings.push(
@@ -301,12 +336,10 @@ async function activate(target: Target, options: ActivateOptions): Promise<Switc
     });
     if (plan.collisions.length > 0) throw collisionError(plan.collisions, home);
 
-    const shownPlaintexts: ReadonlyMap<string, Uint8Array> = plaintexts ?? secretsNow?.files ?? new Map();
+    const shownSecrets: ReadonlyMap<string, SecretFile> = secrets ?? new Map();
     const onChange = manifest.entries.filter(
       (e) =>
-        e.onChange !== null &&
-        !plan.kept.has(e.target) &&
-        shownHash(home, e) !== wantedHash(e, shownPlaintexts),
+        e.onChange !== null && !plan.kept.has(e.target) && shownHash(home, e) !== wantedHash(e, shownSecrets),
     );
 
     const ops: Op[] = [];
@@ -349,7 +382,7 @@ async function activate(target: Target, options: ActivateOptions): Promise<Switc
               ? "The home is up to date."
               : `${dryRun ? "Would make" : "Making"} ${ops.length} changes.`,
           );
-          const applyCtx = { journal, keep: plan.keep, plaintexts: plaintexts ?? new Map() };
+          const applyCtx = { journal, keep: plan.keep, secrets: shownSecrets };
           for (const [i, op] of ops.entries()) {
             log.verbose(`${actions[i]!.detail}: ${actions[i]!.subject}`);
             if (!dryRun) applyOp(op, applyCtx);
@@ -420,7 +453,8 @@ export function switchGeneration(generation: Generation, options: ActivateOption
 
 /**
  * Makes an earlier (or later) numbered generation live again without creating a new number: the
- * previous one by default, or generation `to`. Secrets stay as last decrypted.
+ * previous one by default, or generation `to`. Secrets keep their last decrypted plaintexts, with
+ * the modes generation `to` gives them.
  *
  * @example
  * await rollback({ home, stateDir });          // back to the generation before the live one

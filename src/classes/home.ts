@@ -127,12 +127,18 @@ export const homeModule = {
               description:
                 "Where the secret appears, relative to the home (a link into the private runtime folder).",
             }),
+            mode: mkOption({
+              type: str,
+              default: "0400",
+              description:
+                'The decrypted file\'s mode, in octal: readable by the owner (the login user, who stays its owner), never executable, writable by the owner only — e.g. "0400", "0440", "0600". Its folders stay 0700.',
+            }),
           },
         }),
       ),
       default: {},
       description:
-        "Secrets of the fleet's store (`sops/secrets/<name>`), decrypted at activation into a private runtime folder (0700, files 0400) and linked at `target`.",
+        "Secrets of the fleet's store (`sops/secrets/<name>`), decrypted at activation into a private runtime folder (0700; each file with its `mode`, default 0400) and linked at `target`.",
     }),
     deploy: deployOptions,
     xdg: {

@@ -16,8 +16,11 @@ export interface BuiltHome {
   homeDirectory: string | null;
   /** Every home path the generation links, sorted. */
   leaves: string[];
-  /** The home's secrets by name: their plaintext is asked only when they are sealed for a target. */
-  secrets: ReadonlyMap<string, SecretProvider>;
+  /**
+   * The home's secrets by name, with their file modes: the plaintext is asked only when they are
+   * sealed for a target.
+   */
+  secrets: ReadonlyMap<string, { provide: SecretProvider; mode: string }>;
 }
 
 /**
@@ -49,11 +52,15 @@ export function buildHome(
       `The home ${name} needs more than linked files: ${unsupported.join(", ")}.`,
     );
   }
+  const secrets = new Map<string, { provide: SecretProvider; mode: string }>();
+  for (const e of gen.manifest.entries) {
+    if (e.kind === "secret") secrets.set(e.secret, { provide: gen.secrets.get(e.secret)!, mode: e.mode });
+  }
   return {
     hash: gen.hash,
     stateDir: opts.stateDir,
     homeDirectory: opts.homeDirectory,
     leaves: [...leavesOf(gen.manifest).keys()].sort(),
-    secrets: gen.secrets,
+    secrets,
   };
 }

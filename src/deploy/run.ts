@@ -155,7 +155,7 @@ function programOf(t: Prepared): { script: string; state: string } {
       home: home.homeDirectory,
       hash: home.hash,
       leaves: home.leaves,
-      secrets: [...home.secrets.keys()],
+      secrets: [...home.secrets].map(([name, { mode }]) => ({ name, mode })),
     }),
     state: homeState(home.homeDirectory),
   };
@@ -366,7 +366,7 @@ async function deployOne(
     const recipient = /^recipient=(age1\S+)$/m.exec(id.stdout)?.[1];
     if (id.exitCode !== 0 || recipient === undefined) throw new StepFailed(step);
     const sealed = new Map<string, string>();
-    for (const [name, provide] of home.secrets) {
+    for (const [name, { provide }] of home.secrets) {
       const value = await provide();
       sealed.set(
         name,

@@ -16,8 +16,8 @@ export interface ScriptInput {
   hash: string;
   /** Every home path the generation links, relative to the home. */
   leaves: readonly string[];
-  /** The names of the home's secrets (plain file names, checked by the generation build). */
-  secrets: readonly string[];
+  /** The home's secrets: plain file names and octal modes, both checked by the generation build. */
+  secrets: readonly { name: string; mode: string }[];
 }
 
 /** A machine's class: which activation command its system closure has. */
@@ -163,7 +163,8 @@ ${modes}${commonModes}`;
 /**
  * A home's program. Its own modes (first argument):
  * - `plan`: print `previous=<hash>`, `present=yes|no`, then `+ path` (would link), `- path` (would
- *   remove), `! path` (in the way, not Grove's), `* secret name` (decrypted anew); changes nothing.
+ *   remove), `! path` (in the way, not Grove's), `* secret name (mode 0400)` (decrypted anew);
+ *   changes nothing.
  *   Exit 6 when the home has secrets and the target lacks `age` or `age-keygen`.
  * - `identity`: create the target's age identity when it has none; print `recipient=age1…`.
  * - `activate TOKEN SECONDS HOLDER [SET]`: refuse (exit 3, nothing changed) when a path is in the way
@@ -183,9 +184,18 @@ export function activationScript(input: ScriptInput): string {
       });
     }
   }
+  const modeCases = input.secrets
+    .map((s) => `    ${shellQuote(s.name)}) echo ${shellQuote(s.mode)} ;;\n`)
+    .join("");
   const functions = `NEW=${shellQuote(input.hash)}
 LINKS="$S/current/files"
-SECRETS=${shellQuote(input.secrets.join(" "))}
+SECRETS=${shellQuote(input.secrets.map((s) => s.name).join(" "))}
+
+# Each secret's file mode: checked octal, quoted all the same.
+secret_mode() {
+  case "$1" in
+${modeCases}  esac
+}
 
 new_leaves() {
   cat <<'${leavesEnd}'
@@ -283,7 +293,7 @@ record_leaves() {
   mv -f "$S/leaves/$NEW.tmp" "$S/leaves/$NEW"
 }
 
-# Decrypts the sealed secrets of set $1 with the target's identity: folders 0700, files 0400.
+# Decrypts the sealed secrets of set $1 with the target's identity: folders 0700, files their mode.
 open_secrets() {
   R="$S/runtime/$1"
   mkdir -p "$S/runtime"
@@ -295,7 +305,7 @@ open_secrets() {
       rm -rf "$R"
       return 1
     fi
-    chmod 400 "$R/$name"
+    chmod "$(secret_mode "$name")" "$R/$name"
   done
   echo "decrypted into runtime/$1: $SECRETS"
 }
@@ -333,7 +343,7 @@ prune() {
     done <"$S/leaves/$prev"
     rm -f "\${TMPDIR:-/tmp}/grove-plan.$$"
   fi
-  for name in $SECRETS; do printf '* secret %s\\n' "$name"; done
+  for name in $SECRETS; do printf '* secret %s (mode %s)\\n' "$name" "$(secret_mode "$name")"; done
   ;;
 identity)
   if [ ! -f "$S/identity" ]; then

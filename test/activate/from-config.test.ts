@@ -127,6 +127,37 @@ describe("files from home.file and xdg", () => {
     );
   });
 
+  it("gives secrets their mode (default 0400) and refuses a bad one at secrets.<name>.mode", () => {
+    const secret = (name: string) => () => `plaintext of ${name}`;
+    const r = homeSpecFromConfig(
+      homeConfig({ secrets: { a: { target: ".a" }, b: { target: ".b", mode: "440" } } }),
+      { ...opts, secret },
+    );
+    expect(r.spec.files[".a"]).toMatchObject({ secret: "a", mode: "0400" });
+    expect(r.spec.files[".b"]).toMatchObject({ secret: "b", mode: "0440" });
+    for (const [mode, why] of [
+      ["0755", "only read bits and the owner's write bit are allowed"],
+      ["0640x", "not an octal file mode of three or four digits"],
+      ["rw", "not an octal file mode of three or four digits"],
+      ["04400", "not an octal file mode of three or four digits"],
+      ["0040", "the owner cannot read it"],
+      ["0460", "only read bits and the owner's write bit are allowed"],
+      ["4400", "only read bits and the owner's write bit are allowed"],
+    ]) {
+      const e = refusal(() =>
+        homeSpecFromConfig(homeConfig({ secrets: { "gh-token": { target: ".t", mode } } }), {
+          ...opts,
+          secret,
+        }),
+      );
+      expect({ code: e.code, path: e.path }).toEqual({
+        code: "HomeConfigInvalid",
+        path: ["secrets", "gh-token", "mode"],
+      });
+      expect(e.message).toBe(`secrets.gh-token.mode is \`${mode}\`: ${why}.`);
+    }
+  });
+
   it("refuses two options that manage one path, naming both", () => {
     const both = refusal(() =>
       convert({ home: { file: { ".config/a": { text: "1" } } }, xdg: { configFile: { a: { text: "2" } } } }),

@@ -35,14 +35,16 @@ const state = (user: string) => join(homeOf(user), ".local/state/grove/deploy");
 interface Dana {
   notes: string;
   checks?: Record<string, Record<string, unknown>>;
+  /** The mode of sec@one's secret; unset, the default. */
+  secretMode?: string;
 }
 
 /** dana@one: plain files and health checks; sec@one and bare@two: a secret. */
 function writeFleet(dana: Dana): void {
   const deploy = (port: number) => `deploy: { host: "127.0.0.1", user: "root", port: ${port} }`;
-  const secretHome = (id: string, user: string, port: number) =>
+  const secretHome = (id: string, user: string, port: number, mode?: string) =>
     `  home("${id}", { homeDirectory: ${JSON.stringify(homeOf(user))}, ${deploy(port)},\n` +
-    `    module: { home: { file: { "plain.txt": { text: "plain" } } }, secrets: { "api-token": { target: ".config/app/token" } } } }),\n`;
+    `    module: { home: { file: { "plain.txt": { text: "plain" } } }, secrets: { "api-token": { target: ".config/app/token"${mode === undefined ? "" : `, mode: "${mode}"`} } } } }),\n`;
   writeFileSync(
     join(sshds.fleetDir, "modules/homes.ts"),
     'import { home, user } from "grove";\n' +
@@ -50,7 +52,7 @@ function writeFleet(dana: Dana): void {
       ["dana", "sec", "bare"].map((u) => `  user("${u}", {}),\n`).join("") +
       `  home("dana@one", { homeDirectory: ${JSON.stringify(homeOf("dana"))}, ${deploy(sshds.ports[0]!)},\n` +
       `    module: { home: { file: { "notes.txt": { text: ${JSON.stringify(dana.notes)} } } }, deploy: { healthChecks: ${JSON.stringify(dana.checks ?? {})} } } }),\n` +
-      secretHome("sec@one", "sec", sshds.ports[0]!) +
+      secretHome("sec@one", "sec", sshds.ports[0]!, dana.secretMode) +
       secretHome("bare@two", "bare", sshds.ports[1]!) +
       "] };\n",
   );
@@ -203,22 +205,26 @@ describe("grove deploy: health checks, confirmation, secrets, --rollback", { tim
     expect((await grove(["--rollback"])).stderr).toContain("error[Usage]");
   });
 
-  it("secrets arrive 0400 in a 0700 runtime folder, owned by the login; plain text nowhere else", async () => {
+  it("secrets arrive with their mode in a 0700 runtime folder, owned by the login; plain text nowhere else", async () => {
+    writeFleet({ notes: "v4", secretMode: "0640" });
     const dry = await grove(["sec@one", "--dry-run"]);
-    expect(dry.stdout).toContain("* secret api-token");
+    expect(dry.stdout).toContain("* secret api-token (mode 0640)");
     const r = await grove(["sec@one"]);
     expect(r.stdout).toMatch(/sec@one +ok/);
     const link = join(homeOf("sec"), ".config/app/token");
     expect(lstatSync(link).isSymbolicLink()).toBe(true);
     expect(readFileSync(link, "utf8")).toBe(plaintext);
     const file = statSync(link);
-    expect(file.mode & 0o777).toBe(0o400);
+    expect(file.mode & 0o7777).toBe(0o640);
     expect(file.uid).toBe(process.getuid!());
     const runtime = join(state("sec"), "runtime");
     expect(statSync(runtime).mode & 0o777).toBe(0o700);
     for (const set of readdirSync(runtime)) expect(statSync(join(runtime, set)).mode & 0o777).toBe(0o700);
-    // A second deploy makes a new set; only the live and the previous one stay.
+    // Back to the default mode: the next deploy's new set has it.
+    writeFleet({ notes: "v4" });
     expect((await grove(["sec@one"])).exitCode).toBe(0);
+    expect(statSync(link).mode & 0o7777).toBe(0o400);
+    // Each deploy makes a new set; only the live and the previous one stay.
     expect((await grove(["sec@one"])).exitCode).toBe(0);
     expect(readdirSync(runtime)).toHaveLength(2);
     expect(readFileSync(link, "utf8")).toBe(plaintext);
