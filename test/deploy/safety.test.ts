@@ -169,8 +169,11 @@ describe("grove deploy: health checks, confirmation, secrets, --rollback", { tim
     );
     await new Promise<void>((done, fail) => {
       const timer = setTimeout(() => fail(new Error("the deploy never reached its health check")), 15_000);
+      // Progress lines may arrive split across chunks: look at everything seen so far.
+      let seen = "";
       child.stderr!.on("data", (d: Buffer) => {
-        if (!d.toString().includes("dana@one: health")) return;
+        seen += d.toString();
+        if (!seen.includes("dana@one: health")) return;
         clearTimeout(timer);
         done();
       });
