@@ -306,6 +306,10 @@ export const catalogue = {
     title: "Machine has no age key",
     hint: "Give the machine a host-key generator (`hostKey`), or register its key with `grove secrets machines add <machine> …`.",
   },
+  VarsNameTaken: {
+    title: "A store secret takes the vars' path",
+    hint: "Store the secret under another name (`grove secrets set NAME`) and delete `sops/secrets/vars`: a machine's vars secrets are decrypted under /run/secrets/vars/.",
+  },
   VarsNoGenerator: {
     title: "Generator has nothing to run",
     hint: "Give the generator a `script` or a `generate` function.",

@@ -1,13 +1,15 @@
 /**
  * `grove build [machine…] [--out DIR]`: the fleet as a Nix flake — `flake.nix`, `overlay.nix`,
  * `machines/<name>.nix`, `homes/<user@host>.nix` — plus copies of what those files point at (the
- * encrypted secrets each machine reads, the custom package folder). Writes only files that changed
+ * encrypted secrets and vars secret files each machine reads, the custom package folder). Writes only files that changed
  * and removes the generated files that no longer belong.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { defineCommand } from "citty";
 import { GroveError } from "../errors.js";
+import type { Inventory } from "../inventory/index.js";
+import { type DeployedSecret, deployedSecrets } from "../inventory/vars/deployed.js";
 import type { Project } from "../project/index.js";
 import { renderFleet } from "../render/nix/index.js";
 import { renderTerraform } from "../render/terraform/index.js";
@@ -81,16 +83,20 @@ export interface BuildReport {
  * files. Machine names that do not exist are an `UnknownMachine` error before anything is written.
  *
  * @example
- * const report = await build(root, project, "/tmp/out", ["cinnabar"]);
+ * const report = await build(root, inventory, "/tmp/out", ["cinnabar"]);
  * report.written  // ["flake.nix", "homes/alice@cinnabar.nix", "machines/cinnabar.nix", "overlay.nix"]
  */
 export async function build(
   root: string,
-  project: Project,
+  inventory: Inventory,
   out: string,
   machines: readonly string[] | undefined,
 ): Promise<BuildReport> {
+  const project = inventory.project;
   const secrets = await machineSecrets(root);
+  const vars = new Map<string, DeployedSecret[]>();
+  for (const m of machines ?? project.machineNames())
+    vars.set(m, deployedSecrets(m, inventory.generators(m), inventory.reader));
   const custom = customPackages(root, project);
   const {
     files,
@@ -100,6 +106,7 @@ export async function build(
   } = renderFleet(project, {
     machines,
     secrets: secrets.byMachine,
+    vars,
     customPackages: custom !== null,
     file: fleetRelative(root),
   });
@@ -115,6 +122,7 @@ export async function build(
     contents.set("terraform/main.tf.json", renderTerraform(terraform));
   }
   for (const name of used) contents.set(`secrets/${name}`, readFileSync(secrets.files.get(name)!));
+  for (const v of [...vars.values()].flat()) contents.set(v.built, readFileSync(join(root, v.stored)));
   // Files and folders homes use as `source`, copied so that the flake can read them.
   for (const source of sources) {
     const from = join(root, source);
@@ -176,7 +184,7 @@ export const buildCommand = defineCommand({
     ...dirArg,
   },
   async run({ args }) {
-    const { root, project } = await openProject(args.dir);
+    const { root, inventory } = await openProject(args.dir);
     const out =
       args.out === undefined
         ? join(root, ".grove", "nix")
@@ -184,7 +192,7 @@ export const buildCommand = defineCommand({
           ? args.out
           : resolve(args.out);
     const names = args._.length > 0 ? args._.map(String) : undefined;
-    const report = await build(root, project, out, names);
+    const report = await build(root, inventory, out, names);
     for (const w of report.warnings) process.stderr.write(`warning: ${w}\n`);
     for (const f of report.written) process.stdout.write(`wrote ${f}\n`);
     for (const f of report.removed) process.stdout.write(`removed ${f}\n`);

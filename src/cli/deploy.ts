@@ -147,7 +147,7 @@ export const deployCommand = defineCommand({
         hint: "Name them: `grove deploy --rollback web1 alice@buildbox`.",
       });
     }
-    const { root, project } = await openProject(args.dir);
+    const { root, project, inventory } = await openProject(args.dir);
     const candidates: Candidate[] = [
       ...project.machineNames().map((name) => {
         const m = project.machineInfo(name);
@@ -170,7 +170,7 @@ export const deployCommand = defineCommand({
     let renderError: string | undefined;
     if (machines.length > 0 && !rollback) {
       try {
-        await build(root, project, flake, machines);
+        await build(root, inventory, flake, machines);
       } catch (e) {
         if (!isGroveError(e)) throw e;
         renderError = `error[${e.code}]: ${e.message}`;

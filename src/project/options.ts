@@ -182,6 +182,9 @@ const instanceOptions = ({ name }: { name: string }) => ({
   },
 });
 
+/** A user or group name (as NixOS and darwin allow them): no spaces, colons or slashes. */
+const accountName = strMatching("[A-Za-z_][A-Za-z0-9_.-]*");
+
 /** The options of one vars generator: what it produces, asks and needs. */
 export const generatorOptions = {
   options: {
@@ -199,12 +202,21 @@ export const generatorOptions = {
               default: true,
               description: "Whether machines receive the file; when false, only admins can decrypt it.",
             }),
-            owner: mkOption({ type: str, default: "root", description: "Owner of the deployed secret." }),
-            group: mkOption({ type: str, default: "root", description: "Group of the deployed secret." }),
+            owner: mkOption({
+              type: accountName,
+              default: "root",
+              description: "Owner of the deployed secret (a user name).",
+            }),
+            group: mkOption({
+              type: nullOr(accountName),
+              default: null,
+              description:
+                "Group of the deployed secret; null: `root`, `wheel` on darwin (which has no root group).",
+            }),
             mode: mkOption({
               type: strMatching("[0-7]{4}"),
               default: "0400",
-              description: "Mode of the deployed secret.",
+              description: "Mode of the deployed secret: four octal digits, like `0440`.",
             }),
           },
         }),

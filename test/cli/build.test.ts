@@ -14,11 +14,12 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { generateX25519Identity, identityToRecipient } from "age-encryption";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { builtFile, deployedPath, storedFile } from "../../src/inventory/vars/layout.js";
 import { Secret, SecretStore } from "../../src/secrets/index.js";
 import { NixDir } from "../render/nix/nix.js";
 import { classDeclarations, expectedJson, fakePackagesNix, packageNames } from "../render/nix/roundtrip.js";
@@ -43,6 +44,20 @@ function listFiles(dir: string, prefix = ""): string[] {
   }
   return out;
 }
+
+/** The example's deployable vars secrets, as `grove build` copies them (committed, encrypted). */
+const varsCopies = [
+  "secrets/vars/per-machine/basalt/mesh-key/private",
+  "secrets/vars/per-machine/basalt/ssh-host-key/private",
+  "secrets/vars/per-machine/cinnabar/alice-password/hash",
+  "secrets/vars/per-machine/cinnabar/mesh-key/private",
+  "secrets/vars/per-machine/cinnabar/ssh-host-key/private",
+  "secrets/vars/per-machine/obsidian/ssh-host-key/private",
+  "secrets/vars/per-machine/quartz/ssh-host-key/private",
+  "secrets/vars/per-machine/tensor/mesh-key/private",
+  "secrets/vars/per-machine/tensor/ssh-host-key/private",
+  "secrets/vars/shared/monitoring-token/token",
+];
 
 const nix = new NixDir();
 const out = nix.path("out");
@@ -72,6 +87,7 @@ describe("grove build on the example fleet", () => {
         .sort()
         .map((m) => `machines/${m}.nix`),
       "overlay.nix",
+      ...varsCopies,
       "terraform/main.tf.json",
     ]);
     expect(first.stdout).toContain("wrote machines/cinnabar.nix");
@@ -142,6 +158,80 @@ in
     for (const h of Object.keys(evaluated.homes)) {
       expect(back[`homes/${h}`], h).toEqual(expectedJson(evaluated.homes[h], "home"));
     }
+  });
+
+  it("wires each machine's vars secrets for sops-nix, decrypted at the paths its modules were given", async () => {
+    const names = packageNames(evaluated);
+    const entries = Object.keys(evaluated.machines).map(
+      (m) =>
+        `"${m}" = secrets "${evaluated.machines[m].nixpkgs.hostPlatform.endsWith("darwin") ? "darwin" : "nixos"}" ../out/machines/${m}.nix;`,
+    );
+    nix.write({
+      "sops/decls-nixos.nix": classDeclarations("nixos"),
+      "sops/decls-darwin.nix": classDeclarations("darwin"),
+      "sops/packages.nix": fakePackagesNix(names),
+      "sops/test.nix": `let
+  lib = import <nixpkgs-lib>;
+  fake = import ./packages.nix;
+  pkgs = fake "pkgs" // { stable = fake "pkgs.stable"; unstable = fake "pkgs.unstable"; };
+  decls = { nixos = ./decls-nixos.nix; darwin = ./decls-darwin.nix; };
+  # sops-nix's secret options as far as Grove uses them (sops-nix modules/sops/default.nix): a
+  # secret's name is its attribute name, and it is decrypted to /run/secrets/<name>.
+  sopsNix = {
+    options.sops.secrets = lib.mkOption {
+      type = lib.types.attrsOf (lib.types.submodule ({ name, config, ... }: {
+        options = {
+          name = lib.mkOption { type = lib.types.str; default = name; };
+          path = lib.mkOption { type = lib.types.str; default = "/run/secrets/\${config.name}"; };
+          sopsFile = lib.mkOption { type = lib.types.path; };
+          format = lib.mkOption { type = lib.types.enum [ "yaml" "json" "binary" "dotenv" "ini" ]; default = "yaml"; };
+          owner = lib.mkOption { type = lib.types.str; default = "root"; };
+          group = lib.mkOption { type = lib.types.str; default = "root"; };
+          mode = lib.mkOption { type = lib.types.str; default = "0400"; };
+        };
+      }));
+      default = { };
+    };
+  };
+  secrets = cls: file:
+    lib.mapAttrs (_: s: { inherit (s) path format owner group mode; sopsFile = toString s.sopsFile; })
+      (lib.evalModules { modules = [ decls.\${cls} file sopsNix { _module.args.pkgs = pkgs; } ]; }).config.sops.secrets;
+in
+{
+  ${entries.join("\n  ")}
+}
+`,
+    });
+    const back = (await nix.eval("sops/test.nix")) as Record<string, Record<string, any>>;
+    const wired: string[] = [];
+    for (const [m, secrets] of Object.entries(back)) {
+      for (const [name, s] of Object.entries(secrets)) {
+        // The default path is the one modules were given (`deployedPath`), and the file a copy.
+        const [, gen, file] = name.split("/");
+        expect(s.path).toBe(deployedPath(gen!, file!));
+        expect(s.format).toBe("binary");
+        expect(s.group).toBe(m === "quartz" || m === "obsidian" ? "wheel" : "root");
+        expect(s.owner).toBe("root");
+        const built = relative(out, s.sopsFile).split(sep).join("/");
+        wired.push(built);
+        const shared = built.startsWith("secrets/vars/shared/");
+        expect(built).toBe(builtFile(gen!, shared ? null : m, file!));
+        const stored = join(EXAMPLE, storedFile(gen!, shared ? null : m, file!, true));
+        expect(readFileSync(s.sopsFile)).toEqual(readFileSync(stored));
+        expect(JSON.parse(readFileSync(s.sopsFile, "utf8")).sops.age.length).toBeGreaterThan(0);
+      }
+    }
+    expect([...new Set(wired)].sort()).toEqual(varsCopies);
+    expect(back.cinnabar!["vars/ssh-host-key/private"].mode).toBe("0600");
+    expect(back.cinnabar!["vars/alice-password/hash"].mode).toBe("0400");
+    expect(back.cinnabar!["vars/mesh-key/private"].path).toBe(
+      evaluated.machines.cinnabar.networking.wireguard.interfaces.mesh.privateKeyFile,
+    );
+    expect(back.cinnabar!["vars/alice-password/hash"].path).toBe(
+      evaluated.machines.cinnabar.users.users.alice.hashedPasswordFile,
+    );
+    // The prompt's default in the example must not leak into the output, encrypted copies only.
+    for (const f of listFiles(out)) expect(readFileSync(join(out, f), "utf8")).not.toContain("example-only");
   });
 
   it("keeps Grove's own bookkeeping (health checks) out of the modules", () => {
@@ -229,11 +319,34 @@ describe("grove build with a selection, secrets and custom packages", () => {
       "homes/alice@cinnabar.nix",
       "machines/cinnabar.nix",
       "overlay.nix",
+      ...varsCopies.filter((f) => f.includes("/cinnabar/") || f.includes("/shared/")),
     ]);
     expect(r.stdout).toContain("removed machines/basalt.nix");
+    expect(r.stdout).toContain("removed secrets/vars/per-machine/basalt/mesh-key/private");
     const flake = readFileSync(join(target, "flake.nix"), "utf8");
     expect(flake).toContain("cinnabar = lib.nixosSystem");
     expect(flake).not.toContain("basalt");
+  });
+
+  it("refuses a machine whose vars secret is not generated, naming it, and builds the others", async () => {
+    const secret = join(fleet, "vars/per-machine/cinnabar/alice-password/hash/secret");
+    const kept = readFileSync(secret);
+    rmSync(secret);
+    try {
+      const target = join(fleet, "out-missing");
+      const r = await grove(["build", "--out", target], fleet);
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toContain(
+        "error[VarsMissing]: Machine `cinnabar' receives the secret file `alice-password/hash', which has not been generated.",
+      );
+      expect(r.stderr).toContain("vars/per-machine/cinnabar/alice-password/hash/secret");
+      expect(r.stderr).toContain("grove vars generate cinnabar");
+      expect(() => readdirSync(target)).toThrow();
+      // Only the machines built need their vars.
+      expect((await grove(["build", "basalt", "--out", target], fleet)).exitCode).toBe(0);
+    } finally {
+      writeFileSync(secret, kept);
+    }
   });
 
   it("points each machine at the encrypted secrets it can read, copied into the output", async () => {
@@ -254,7 +367,7 @@ describe("grove build with a selection, secrets and custom packages", () => {
     expect(readFileSync(join(target, "machines/cinnabar.nix"), "utf8")).toContain(
       'secrets.db-password = { format = "binary"; sopsFile = ../secrets/db-password; };',
     );
-    expect(readFileSync(join(target, "machines/basalt.nix"), "utf8")).not.toContain("sops");
+    expect(readFileSync(join(target, "machines/basalt.nix"), "utf8")).not.toContain("db-password");
     for (const f of listFiles(target)) expect(readFileSync(join(target, f), "utf8")).not.toContain("hunter2");
     await execa("nix-instantiate", ["--parse", join(target, "machines/cinnabar.nix")]);
   });

@@ -9,7 +9,8 @@
  * vars/shared/<generator>/…                             the same, for shared generators
  * ```
  *
- * On a machine, a secret file is deployed to `/run/secrets/vars/<generator>/<file>`.
+ * On a machine, a secret file is deployed to `/run/secrets/vars/<generator>/<file>`; `grove build`
+ * copies it to `secrets/vars/…/<generator>/<file>` in its output for sops-nix to decrypt.
  */
 
 /** The folder of a generator's outputs: per machine, or shared (`machine` null). */
@@ -30,7 +31,20 @@ export function recipientsFile(generator: string, machine: string | null, file: 
   return `${generatorDir(generator, machine)}/${file}/recipients.json`;
 }
 
-/** Where a secret file is decrypted to on its machine. */
+/** The name of a deployed secret file in sops-nix (`sops.secrets.<name>`). */
+export function sopsName(generator: string, file: string): string {
+  return `vars/${generator}/${file}`;
+}
+
+/** Where a secret file is decrypted to on its machine: sops-nix's default path for its name. */
 export function deployedPath(generator: string, file: string): string {
-  return `/run/secrets/vars/${generator}/${file}`;
+  return `/run/secrets/${sopsName(generator, file)}`;
+}
+
+/**
+ * Where `grove build` copies a deployed secret file in its output: under `secrets/`, the repository
+ * folders kept, so that a machine's and a shared generator's files cannot meet.
+ */
+export function builtFile(generator: string, machine: string | null, file: string): string {
+  return `secrets/${generatorDir(generator, machine)}/${file}`;
 }

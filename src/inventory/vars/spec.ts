@@ -7,8 +7,11 @@ export interface FileSpec {
   secret?: boolean;
   /** When false, machines never receive it; only admins can decrypt it. */
   deploy?: boolean;
+  /** The deployed file's owner (default `root`). */
   owner?: string;
-  group?: string;
+  /** Its group; null (the default) is `root`, or `wheel` on darwin. */
+  group?: string | null;
+  /** Four octal digits (default `0400`). */
   mode?: string;
 }
 

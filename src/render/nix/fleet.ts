@@ -1,10 +1,12 @@
 /**
  * A whole fleet as a flake: `flake.nix`, `overlay.nix`, one module per machine under `machines/`
  * and one per home under `homes/`. Pure: the project in, file names and texts out; the caller
- * writes them, and copies the encrypted secrets and custom packages the files point at.
+ * writes them, and copies the encrypted secrets (store and vars) and custom packages the files
+ * point at.
  */
 import { groveOnlyOptions, pinnedDefaults } from "../../classes/index.js";
 import { GroveError } from "../../errors.js";
+import type { DeployedSecret } from "../../inventory/vars/deployed.js";
 import { type Def, evaluationWarnings } from "../../lib/index.js";
 import type { Project } from "../../project/index.js";
 import { evaluationContents } from "./configuration.js";
@@ -25,6 +27,8 @@ export interface FleetOptions {
   readonly machines?: readonly string[] | undefined;
   /** The secrets each machine can read (written by the caller to `secrets/<name>`). */
   readonly secrets?: ReadonlyMap<string, readonly string[]> | undefined;
+  /** The vars secret files each machine receives (written by the caller to their `built` path). */
+  readonly vars?: ReadonlyMap<string, readonly DeployedSecret[]> | undefined;
   /** Whether the caller copies `packages.custom.directory` to `packages/` in the output. */
   readonly customPackages?: boolean | undefined;
   /** Rewrites a definition's file for its comment (relative to the fleet, whatever the working folder). */
@@ -221,15 +225,38 @@ export function renderFleet(project: Project, options: FleetOptions = {}): Fleet
     if (users.length > 0) extra.push({ path: ["home-manager"], definitions: users });
     const secrets = [...(options.secrets?.get(name) ?? [])].sort(byCodeUnits);
     for (const s of secrets) used.add(s);
+    const definitions: Def[] = [];
     if (secrets.length > 0) {
       const entries = Object.fromEntries(
         secrets.map((s) => [s, { sopsFile: nixPath(`../secrets/${s}`), format: "binary" }]),
       );
-      extra.push({
-        path: ["sops"],
-        definitions: [glue("secrets readable by this machine", { secrets: entries })],
-      });
+      definitions.push(glue("secrets readable by this machine", { secrets: entries }));
     }
+    const vars = options.vars?.get(name) ?? [];
+    if (vars.length > 0) {
+      // sops-nix would decrypt the store secret to the file `/run/secrets/vars`, the vars' folder.
+      if (secrets.includes("vars"))
+        throw new GroveError(
+          "VarsNameTaken",
+          `Machine \`${name}' reads the store secret \`vars', whose path /run/secrets/vars is the folder of its vars secrets.`,
+          { file: "sops/secrets/vars" },
+        );
+      const entries = Object.fromEntries(
+        vars.map((v) => [
+          v.name,
+          {
+            sopsFile: nixPath(`../${v.built}`),
+            format: "binary",
+            owner: v.owner,
+            // darwin has no `root` group: its administrators' group is `wheel`.
+            group: v.group ?? (entry.class === "darwin" ? "wheel" : "root"),
+            mode: v.mode,
+          },
+        ]),
+      );
+      definitions.push(glue("vars secrets of this machine", { secrets: entries }));
+    }
+    if (definitions.length > 0) extra.push({ path: ["sops"], definitions });
     const contents = evaluationContents(
       evaluation,
       { groveOnly: groveOnlyOptions(entry.class), pinned: pinnedDefaults(entry.class), file: options.file },

@@ -5,6 +5,7 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { GroveError } from "../../../src/errors.js";
+import type { DeployedSecret } from "../../../src/inventory/vars/deployed.js";
 import { mkAfter, mkDefault, mkForce, mkIf } from "../../../src/lib/index.js";
 import { aspect, evaluateProject, machine, user } from "../../../src/project/index.js";
 import { renderFlake, renderFleet, renderOverlay } from "../../../src/render/nix/index.js";
@@ -226,5 +227,86 @@ describe("settings Nix cannot be given", () => {
     expect(files.get("overlay.nix")).toContain(
       "  external = lib.composeManyExtensions [\n    inputs.rust.overlays.default\n  ];",
     );
+  });
+});
+
+describe("vars secrets", () => {
+  const secret = (gen: string, file: string, scope: string, extra: Partial<DeployedSecret> = {}) => ({
+    name: `vars/${gen}/${file}`,
+    stored: `vars/${scope}/${gen}/${file}/secret`,
+    built: `secrets/vars/${scope}/${gen}/${file}`,
+    owner: "root",
+    group: null,
+    mode: "0400",
+    ...extra,
+  });
+  const token = secret("token", "token", "shared", { owner: "grafana", group: "keys", mode: "0440" });
+  const vars = new Map([
+    ["web1", [secret("host", "private", "per-machine/web1", { mode: "0600" }), token]],
+    ["mac", [secret("host", "private", "per-machine/mac"), token]],
+  ]);
+  const p = project([machine("mac", { class: "darwin", system: "aarch64-darwin" })]);
+  const { files } = renderFleet(p, { secrets: new Map([["web1", ["tls-key"]]]), vars });
+
+  it("become sops-nix secrets named vars/<generator>/<file>, with owner, group and mode", () => {
+    expect(files.get("machines/web1.nix")).toContain(`  sops = lib.mkMerge [
+    # grove: secrets readable by this machine
+    {
+      secrets.tls-key = { format = "binary"; sopsFile = ../secrets/tls-key; };
+    }
+    # grove: vars secrets of this machine
+    {
+      secrets = {
+        "vars/host/private" = {
+          format = "binary";
+          group = "root";
+          mode = "0600";
+          owner = "root";
+          sopsFile = ../secrets/vars/per-machine/web1/host/private;
+        };
+        "vars/token/token" = {
+          format = "binary";
+          group = "keys";
+          mode = "0440";
+          owner = "grafana";
+          sopsFile = ../secrets/vars/shared/token/token;
+        };
+      };
+    }
+  ];`);
+  });
+
+  it("are in the group wheel on darwin unless they name one", () => {
+    expect(files.get("machines/mac.nix")).toContain(`  sops = {
+    secrets = {
+      "vars/host/private" = {
+        format = "binary";
+        group = "wheel";
+        mode = "0400";
+        owner = "root";
+        sopsFile = ../secrets/vars/per-machine/mac/host/private;
+      };
+      "vars/token/token" = {
+        format = "binary";
+        group = "keys";
+        mode = "0440";
+        owner = "grafana";
+        sopsFile = ../secrets/vars/shared/token/token;
+      };
+    };
+  };`);
+  });
+
+  it("parse", async () => {
+    dir.write(Object.fromEntries([...files].map(([k, v]) => [`vars/${k}`, v])));
+    for (const k of files.keys()) await dir.parse(`vars/${k}`);
+  });
+
+  it("cannot meet a store secret named `vars', which sops-nix would put where their folder is", () => {
+    expect(() => renderFleet(p, { secrets: new Map([["web1", ["vars"]]]), vars })).toThrow(
+      expect.objectContaining({ code: "VarsNameTaken", file: "sops/secrets/vars" }),
+    );
+    // Without vars secrets the name is free.
+    expect(() => renderFleet(p, { secrets: new Map([["web1", ["vars"]]]) })).not.toThrow();
   });
 });

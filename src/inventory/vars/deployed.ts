@@ -1,0 +1,60 @@
+/**
+ * The secret files a machine receives: every secret, deployed file of the generators it uses,
+ * which `grove build` hands to sops-nix (as clan does for its sops backend).
+ */
+import { GroveError } from "../../errors.js";
+import { builtFile, sopsName, storedFile } from "./layout.js";
+import type { Generator } from "./spec.js";
+import type { VarsReader } from "./view.js";
+
+/** One secret file wired into a machine's configuration. */
+export interface DeployedSecret {
+  /** `vars/<generator>/<file>`: its sops-nix name, decrypted to `/run/secrets/<name>`. */
+  readonly name: string;
+  /** The encrypted file in the fleet. */
+  readonly stored: string;
+  /** Its copy in the build output. */
+  readonly built: string;
+  readonly owner: string;
+  /** Null: the class's default group. */
+  readonly group: string | null;
+  readonly mode: string;
+}
+
+/**
+ * The secret files a machine receives, sorted by name. A file not generated yet is an error:
+ * the machine's configuration would point at a path that never appears.
+ *
+ * @example
+ * deployedSecrets("cinnabar", inventory.generators("cinnabar"), fileReader(root));
+ * // [{ name: "vars/ssh-host-key/private", built: "secrets/vars/per-machine/cinnabar/ssh-host-key/private", … }]
+ */
+export function deployedSecrets(
+  machine: string,
+  generators: ReadonlyMap<string, Generator>,
+  reader: VarsReader,
+): DeployedSecret[] {
+  const out: DeployedSecret[] = [];
+  for (const [gen, g] of generators) {
+    const owner = g.share ? null : machine;
+    for (const [file, spec] of Object.entries(g.files)) {
+      if (!spec.secret || !spec.deploy) continue;
+      const stored = storedFile(gen, owner, file, true);
+      if (reader.read(stored) === undefined)
+        throw new GroveError(
+          "VarsMissing",
+          `Machine \`${machine}' receives the secret file \`${gen}/${file}', which has not been generated.`,
+          { file: stored, hint: `Run \`grove vars generate ${machine}\` before building.` },
+        );
+      out.push({
+        name: sopsName(gen, file),
+        stored,
+        built: builtFile(gen, owner, file),
+        owner: spec.owner,
+        group: spec.group,
+        mode: spec.mode,
+      });
+    }
+  }
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
