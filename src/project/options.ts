@@ -218,6 +218,12 @@ export const generatorOptions = {
               default: "0400",
               description: "Mode of the deployed secret: four octal digits, like `0440`.",
             }),
+            neededFor: mkOption({
+              type: oneOfValues(["services", "users"]),
+              default: "services",
+              description:
+                "`users`: decrypted before user accounts are made (to `/run/secrets-for-users/`), for a `hashedPasswordFile`; such a file stays owned by root.",
+            }),
           },
         }),
       ),

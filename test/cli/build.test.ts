@@ -176,25 +176,30 @@ in
   pkgs = fake "pkgs" // { stable = fake "pkgs.stable"; unstable = fake "pkgs.unstable"; };
   decls = { nixos = ./decls-nixos.nix; darwin = ./decls-darwin.nix; };
   # sops-nix's secret options as far as Grove uses them (sops-nix modules/sops/default.nix): a
-  # secret's name is its attribute name, and it is decrypted to /run/secrets/<name>.
+  # secret's name is its attribute name, and it is decrypted to /run/secrets/<name>, or to
+  # /run/secrets-for-users/<name> when it is needed for users.
   sopsNix = {
     options.sops.secrets = lib.mkOption {
       type = lib.types.attrsOf (lib.types.submodule ({ name, config, ... }: {
         options = {
           name = lib.mkOption { type = lib.types.str; default = name; };
-          path = lib.mkOption { type = lib.types.str; default = "/run/secrets/\${config.name}"; };
+          path = lib.mkOption {
+            type = lib.types.str;
+            default = "\${if config.neededForUsers then "/run/secrets-for-users" else "/run/secrets"}/\${config.name}";
+          };
           sopsFile = lib.mkOption { type = lib.types.path; };
           format = lib.mkOption { type = lib.types.enum [ "yaml" "json" "binary" "dotenv" "ini" ]; default = "yaml"; };
           owner = lib.mkOption { type = lib.types.str; default = "root"; };
           group = lib.mkOption { type = lib.types.str; default = "root"; };
           mode = lib.mkOption { type = lib.types.str; default = "0400"; };
+          neededForUsers = lib.mkOption { type = lib.types.bool; default = false; };
         };
       }));
       default = { };
     };
   };
   secrets = cls: file:
-    lib.mapAttrs (_: s: { inherit (s) path format owner group mode; sopsFile = toString s.sopsFile; })
+    lib.mapAttrs (_: s: { inherit (s) path format owner group mode neededForUsers; sopsFile = toString s.sopsFile; })
       (lib.evalModules { modules = [ decls.\${cls} file sopsNix { _module.args.pkgs = pkgs; } ]; }).config.sops.secrets;
 in
 {
@@ -208,7 +213,7 @@ in
       for (const [name, s] of Object.entries(secrets)) {
         // The default path is the one modules were given (`deployedPath`), and the file a copy.
         const [, gen, file] = name.split("/");
-        expect(s.path).toBe(deployedPath(gen!, file!));
+        expect(s.path).toBe(deployedPath(gen!, file!, s.neededForUsers ? "users" : "services"));
         expect(s.format).toBe("binary");
         expect(s.group).toBe(m === "quartz" || m === "obsidian" ? "wheel" : "root");
         expect(s.owner).toBe("root");
@@ -230,6 +235,12 @@ in
     expect(back.cinnabar!["vars/alice-password/hash"].path).toBe(
       evaluated.machines.cinnabar.users.users.alice.hashedPasswordFile,
     );
+    // A login password is there before accounts are made; the other files come with services.
+    expect(back.cinnabar!["vars/alice-password/hash"].neededForUsers).toBe(true);
+    expect(back.cinnabar!["vars/alice-password/hash"].path).toBe(
+      "/run/secrets-for-users/vars/alice-password/hash",
+    );
+    expect(back.cinnabar!["vars/mesh-key/private"].neededForUsers).toBe(false);
     // The prompt's default in the example must not leak into the output, encrypted copies only.
     for (const f of listFiles(out)) expect(readFileSync(join(out, f), "utf8")).not.toContain("example-only");
   });

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { generator, instance, inventoryExtension, service } from "../../src/inventory/index.js";
 import { deployedSecrets } from "../../src/inventory/vars/deployed.js";
 import { deployedPath } from "../../src/inventory/vars/layout.js";
+import type { FileSpec } from "../../src/inventory/vars/spec.js";
 import { evaluateProject, machine } from "../../src/project/index.js";
 
 /** A repository holding exactly `paths` (contents do not matter: they are never read). */
@@ -63,6 +64,7 @@ describe("deployed vars secrets", () => {
         owner: "root",
         group: null,
         mode: "0400",
+        neededForUsers: false,
       },
       {
         name: "vars/host/private",
@@ -71,6 +73,7 @@ describe("deployed vars secrets", () => {
         owner: "root",
         group: null,
         mode: "0600",
+        neededForUsers: false,
       },
       {
         name: "vars/mesh-key/private",
@@ -79,6 +82,7 @@ describe("deployed vars secrets", () => {
         owner: "systemd-network",
         group: null,
         mode: "0400",
+        neededForUsers: false,
       },
       {
         name: "vars/token/token",
@@ -87,6 +91,7 @@ describe("deployed vars secrets", () => {
         owner: "grafana",
         group: "keys",
         mode: "0440",
+        neededForUsers: false,
       },
     ]);
     expect(deployedSecrets("mac", inventory.generators("mac"), generated).map((s) => s.built)).toEqual([
@@ -100,6 +105,25 @@ describe("deployed vars secrets", () => {
       const [, gen, file] = s.name.split("/");
       expect(`/run/secrets/${s.name}`).toBe(deployedPath(gen!, file!));
     }
+  });
+
+  it("needed for users: decrypted before accounts are made, and owned by root only", () => {
+    const pw = (files: Record<string, FileSpec>) =>
+      fleet(
+        machine("web", { class: "nixos", system: "x86_64-linux" }),
+        generator("pw", { machines: ["web"], files, script: "true" }),
+      );
+    const at = repo("vars/per-machine/web/pw/hash/secret");
+    const [hash] = deployedSecrets("web", pw({ hash: { neededFor: "users" } }).generators("web"), at);
+    expect(hash).toMatchObject({ name: "vars/pw/hash", neededForUsers: true, owner: "root", group: null });
+    expect(deployedPath("pw", "hash", "users")).toBe("/run/secrets-for-users/vars/pw/hash");
+    const owned = pw({ hash: { neededFor: "users", owner: "alice" } });
+    expect(() => deployedSecrets("web", owned.generators("web"), at)).toThrow(
+      expect.objectContaining({
+        code: "VarsBadOwner",
+        path: ["vars", "generators", "pw", "files", "hash", "owner"],
+      }),
+    );
   });
 
   it("must be generated: a missing one names machine, generator and file, and says what to run", () => {

@@ -19,6 +19,8 @@ export interface DeployedSecret {
   /** Null: the class's default group. */
   readonly group: string | null;
   readonly mode: string;
+  /** Decrypted before user accounts are made (`/run/secrets-for-users/<name>`). */
+  readonly neededForUsers: boolean;
 }
 
 /**
@@ -46,6 +48,14 @@ export function deployedSecrets(
           `Machine \`${machine}' receives the secret file \`${gen}/${file}', which has not been generated.`,
           { file: stored, hint: `Run \`grove vars generate ${machine}\` before building.` },
         );
+      const neededForUsers = spec.neededFor === "users";
+      // Made before any account exists, so only root can own it (sops-nix refuses anything else).
+      if (neededForUsers && (spec.owner !== "root" || (spec.group ?? "root") !== "root"))
+        throw new GroveError(
+          "VarsBadOwner",
+          `The secret file \`${gen}/${file}' is needed for users, so it is owned by root; it asks for ${spec.owner}:${spec.group ?? "root"}.`,
+          { path: ["vars", "generators", gen, "files", file, "owner"], file: g.source },
+        );
       out.push({
         name: sopsName(gen, file),
         stored,
@@ -53,6 +63,7 @@ export function deployedSecrets(
         owner: spec.owner,
         group: spec.group,
         mode: spec.mode,
+        neededForUsers,
       });
     }
   }

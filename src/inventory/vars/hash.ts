@@ -1,7 +1,8 @@
 /**
  * What a generator's outputs depend on, as one sha256: its definition (files, prompts,
  * dependencies, script or function source, tools) and the generation id of each dependency.
- * Owner, group, mode and descriptions are left out: changing them does not change the content.
+ * Owner, group, mode, `neededFor` and descriptions are left out: changing them does not change the
+ * content.
  */
 import { createHash } from "node:crypto";
 import type { Generator } from "./spec.js";

@@ -12,6 +12,7 @@
  * On a machine, a secret file is deployed to `/run/secrets/vars/<generator>/<file>`; `grove build`
  * copies it to `secrets/vars/…/<generator>/<file>` in its output for sops-nix to decrypt.
  */
+import type { NeededFor } from "./spec.js";
 
 /** The folder of a generator's outputs: per machine, or shared (`machine` null). */
 export function generatorDir(generator: string, machine: string | null): string {
@@ -36,9 +37,12 @@ export function sopsName(generator: string, file: string): string {
   return `vars/${generator}/${file}`;
 }
 
-/** Where a secret file is decrypted to on its machine: sops-nix's default path for its name. */
-export function deployedPath(generator: string, file: string): string {
-  return `/run/secrets/${sopsName(generator, file)}`;
+/**
+ * Where a secret file is decrypted to on its machine: sops-nix's default path for its name, in
+ * the folder of the secrets needed before users are made when it is one of them.
+ */
+export function deployedPath(generator: string, file: string, neededFor: NeededFor = "services"): string {
+  return `${neededFor === "users" ? "/run/secrets-for-users" : "/run/secrets"}/${sopsName(generator, file)}`;
 }
 
 /**

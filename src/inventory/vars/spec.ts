@@ -13,7 +13,15 @@ export interface FileSpec {
   group?: string | null;
   /** Four octal digits (default `0400`). */
   mode?: string;
+  /**
+   * When the machine needs it: `services` (default), or `users` for what user accounts are made
+   * from (a `hashedPasswordFile`), decrypted before users are created.
+   */
+  neededFor?: NeededFor;
 }
+
+/** When a deployed secret must exist: before user accounts are made, or for services. */
+export type NeededFor = "users" | "services";
 
 export interface PromptSpec {
   description?: string;

@@ -59,7 +59,7 @@ export function varsView(
     for (const [file, spec] of Object.entries(gen.files)) {
       const stored = storedFile(name, owner, file, spec.secret);
       files[file] = {
-        path: spec.secret ? deployedPath(name, file) : stored,
+        path: spec.secret ? deployedPath(name, file, spec.neededFor) : stored,
         secret: spec.secret,
         get exists() {
           return !spec.secret && reader.read(stored) !== undefined;

@@ -251,6 +251,7 @@ export function renderFleet(project: Project, options: FleetOptions = {}): Fleet
             // darwin has no `root` group: its administrators' group is `wheel`.
             group: v.group ?? (entry.class === "darwin" ? "wheel" : "root"),
             mode: v.mode,
+            ...(v.neededForUsers ? { neededForUsers: true } : {}),
           },
         ]),
       );

@@ -238,6 +238,7 @@ describe("vars secrets", () => {
     owner: "root",
     group: null,
     mode: "0400",
+    neededForUsers: false,
     ...extra,
   });
   const token = secret("token", "token", "shared", { owner: "grafana", group: "keys", mode: "0440" });
@@ -274,6 +275,13 @@ describe("vars secrets", () => {
       };
     }
   ];`);
+  });
+
+  it("mark a file needed for users, which sops-nix decrypts before accounts are made", () => {
+    const needed = new Map([["web1", [secret("pw", "hash", "per-machine/web1", { neededForUsers: true })]]]);
+    const text = renderFleet(project([]), { vars: needed }).files.get("machines/web1.nix")!;
+    expect(text).toMatch(/"vars\/pw\/hash" = \{[^}]*\bneededForUsers = true;[^}]*\};/);
+    expect(files.get("machines/web1.nix")).not.toContain("neededForUsers");
   });
 
   it("are in the group wheel on darwin unless they name one", () => {

@@ -6,7 +6,8 @@ export default generator("alice-password", {
   machines: ["cinnabar"],
   prompts: { password: { type: "hidden", description: "alice's login password", default: "example-only" } },
   dependencies: ["ssh-host-key"],
-  files: { hash: { secret: true } },
+  // A login password is read when the account is made: decrypted before users are.
+  files: { hash: { secret: true, neededFor: "users" } },
   runtimeInputs: ["openssl"],
   script: "openssl passwd -6 -stdin < $prompts/password > $out/hash\n",
 });
