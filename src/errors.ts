@@ -310,6 +310,10 @@ export const catalogue = {
     title: "A store secret takes the vars' path",
     hint: "Store the secret under another name (`grove secrets set NAME`) and delete `sops/secrets/vars`: a machine's vars secrets are decrypted under /run/secrets/vars/.",
   },
+  VarsNotForMachine: {
+    title: "A secret file is not encrypted for the machine that receives it",
+    hint: "Regenerate it (`grove vars generate <machine> --regenerate`) so that it is encrypted for every machine using it.",
+  },
   VarsBadOwner: {
     title: "A secret needed for users owned by another user",
     hint: 'Leave `owner` and `group` unset for a file with `neededFor: "users"`: it is made before any account exists.',

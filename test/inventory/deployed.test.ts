@@ -126,6 +126,30 @@ describe("deployed vars secrets", () => {
     );
   });
 
+  it("must be encrypted for the machine: a shared file that gained a machine asks to regenerate", () => {
+    const inventory = example();
+    const files: Record<string, string> = {
+      "vars/per-machine/mac/host/private/secret": "{}",
+      "vars/per-machine/mac/host/private/recipients.json": '{ "users": [], "machines": ["mac"] }',
+      "vars/shared/token/token/secret": "{}",
+      "vars/shared/token/token/recipients.json": '{ "users": ["alice"], "machines": ["web"] }',
+    };
+    const read = (p: string) => files[p];
+    expect(() => deployedSecrets("mac", inventory.generators("mac"), { read })).toThrow(
+      expect.objectContaining({
+        code: "VarsNotForMachine",
+        message:
+          "Machine `mac' receives the secret file `token/token', but it is encrypted for web only: sops-nix could not decrypt it there.",
+        file: "vars/shared/token/token/secret",
+      }),
+    );
+    files["vars/shared/token/token/recipients.json"] = '{ "users": ["alice"], "machines": ["mac", "web"] }';
+    expect(deployedSecrets("mac", inventory.generators("mac"), { read }).map((s) => s.name)).toEqual([
+      "vars/host/private",
+      "vars/token/token",
+    ]);
+  });
+
   it("must be generated: a missing one names machine, generator and file, and says what to run", () => {
     const inventory = example();
     const partial = repo("vars/per-machine/web/host/private/secret", "vars/shared/token/token/secret");

@@ -3,7 +3,7 @@
  * which `grove build` hands to sops-nix (as clan does for its sops backend).
  */
 import { GroveError } from "../../errors.js";
-import { builtFile, sopsName, storedFile } from "./layout.js";
+import { builtFile, recipientsFile, sopsName, storedFile } from "./layout.js";
 import type { Generator } from "./spec.js";
 import type { VarsReader } from "./view.js";
 
@@ -48,6 +48,17 @@ export function deployedSecrets(
           `Machine \`${machine}' receives the secret file \`${gen}/${file}', which has not been generated.`,
           { file: stored, hint: `Run \`grove vars generate ${machine}\` before building.` },
         );
+      const readers = recipientsOf(reader.read(recipientsFile(gen, owner, file)));
+      // Encrypted before this machine used it (a shared generator that gained a machine).
+      if (readers !== undefined && !readers.includes(machine))
+        throw new GroveError(
+          "VarsNotForMachine",
+          `Machine \`${machine}' receives the secret file \`${gen}/${file}', but it is encrypted for ${readers.length === 0 ? "no machine" : readers.join(", ")} only: sops-nix could not decrypt it there.`,
+          {
+            file: stored,
+            hint: `Run \`grove vars generate ${machine} --regenerate\` to encrypt it for every machine using it.`,
+          },
+        );
       const neededForUsers = spec.neededFor === "users";
       // Made before any account exists, so only root can own it (sops-nix refuses anything else).
       if (neededForUsers && (spec.owner !== "root" || (spec.group ?? "root") !== "root"))
@@ -68,4 +79,15 @@ export function deployedSecrets(
     }
   }
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** The machines a stored secret file is encrypted for (its `recipients.json`), if recorded. */
+function recipientsOf(text: string | undefined): string[] | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const machines = (JSON.parse(text) as { machines?: unknown }).machines;
+    return Array.isArray(machines) ? machines.filter((m): m is string => typeof m === "string") : undefined;
+  } catch {
+    return undefined;
+  }
 }
