@@ -311,11 +311,24 @@ open_secrets() {
 }
 
 # Keeps the secret sets of the live and the previous generation; removes older ones.
+# Keeps what the live and the previous deploy use: their generations, leaves and secret sets.
 prune() {
   keep=" $(live_set) $(cut -d' ' -f2 "$S/previous" 2>/dev/null || true) "
   for d in "$S/runtime"/* "$S/sealed"/*; do
     [ -d "$d" ] || continue
     case "$keep" in *" $(basename "$d") "*) ;; *) rm -rf "$d" ;; esac
+  done
+  keep=" $(live) $(cut -d' ' -f1 "$S/previous" 2>/dev/null || true) "
+  for d in "$S/store"/*; do
+    [ -d "$d" ] || continue
+    case "$keep" in
+    *" $(basename "$d") "*) ;;
+    *)
+      # Generations are read-only, as the engine builds them.
+      chmod -R u+w "$d"
+      rm -rf "$d" "$S/leaves/$(basename "$d")"
+      ;;
+    esac
   done
 }
 `;

@@ -200,6 +200,9 @@ describe("grove deploy: health checks, confirmation, secrets, --rollback", { tim
     writeFleet({ notes: "v4" });
     expect((await grove(["dana@one"])).exitCode).toBe(0);
     expect(read("dana", "notes.txt")).toBe("v4");
+    // A confirmed deploy keeps the live and the previous generation only (v4 and v1).
+    expect(readdirSync(join(state("dana"), "store"))).toHaveLength(2);
+    expect(readdirSync(join(state("dana"), "leaves"))).toHaveLength(2);
     const r = await grove(["--rollback", "dana@one"]);
     expect(r.stdout).toContain("1 of 1 target rolled back.");
     expect(read("dana", "notes.txt")).toBe("v1");
