@@ -15,7 +15,7 @@ export { type DeployOptions, deploy, type Outcome, type Prepared } from "./run.j
 export {
   activationScript,
   homeState,
-  lockAndInstallCommand,
+  planLockInstallCommand,
   type ScriptInput,
   type SystemClass,
   sealScript,

@@ -35,7 +35,7 @@ import {
 import {
   activationScript,
   homeState,
-  lockAndInstallCommand,
+  planLockInstallCommand,
   sealScript,
   shellQuote,
   systemScript,
@@ -248,7 +248,12 @@ async function deployOne(
     }
 
     begin("plan");
-    const plan = await remote("plan");
+    // A real deploy plans, takes the lock and installs the program in one round trip; exit 4 is
+    // the lock refused (the plan's own failures are other codes).
+    const plan = opts.dryRun
+      ? await remote("plan")
+      : await onTarget(planLockInstallCommand(state, holder), { input: script });
+    if (plan.exitCode === 4 && !opts.dryRun) begin("lock");
     if (plan.exitCode !== 0) throw new StepFailed(step);
     const lines = plan.stdout.split("\n").filter((l) => l !== "");
     const previous = lines.find((l) => l.startsWith("previous="))?.slice("previous=".length) ?? "";
@@ -282,10 +287,9 @@ async function deployOne(
       });
     }
 
+    // Taken with the plan, and the program installed: the watchdog runs that copy once the
+    // connection may be gone.
     begin("lock");
-    // With the lock, the program is installed: the watchdog runs this copy once the connection may be gone.
-    if ((await onTarget(lockAndInstallCommand(state, holder), { input: script })).exitCode !== 0)
-      throw new StepFailed(step);
     locked = true;
 
     begin("upload");

@@ -464,13 +464,22 @@ activate)
 }
 
 /**
- * The remote command that takes the target's lock for HOLDER and, holding it, installs the program
- * (standard input) as `<state>/deploy.sh`: one round trip. The program is written beside under a
- * name of its own and runs its `lock` mode from there, so a deploy refused the lock leaves the
- * installed program — the one an armed watchdog will run — as it was.
+ * The remote command that runs the program's `plan`, then takes the target's lock for HOLDER and,
+ * holding it, installs the program (standard input) as `<state>/deploy.sh`: one round trip. Until
+ * the lock is taken the program runs from a temporary file, so a target whose plan fails is left
+ * untouched, and a deploy refused the lock (exit 4) leaves the installed program — the one an
+ * armed watchdog will run — as it was.
  */
-export function lockAndInstallCommand(state: string, holder: string): string {
-  return `${state.replaceAll("\n", "; ")}; mkdir -p "$S" && T="$S/deploy.sh.$$" && cat >"$T" && { sh "$T" lock ${shellQuote(holder)} || { rc=$?; rm -f "$T"; exit $rc; }; } && mv -f "$T" "$S/deploy.sh"`;
+export function planLockInstallCommand(state: string, holder: string): string {
+  return [
+    "umask 077",
+    state.replaceAll("\n", "; "),
+    `T="\${TMPDIR:-/tmp}/grove-deploy.$$"`,
+    'cat >"$T"',
+    `{ { sh "$T" plan && sh "$T" lock ${shellQuote(holder)}; } || { rc=$?; rm -f "$T"; exit $rc; }; }`,
+    'mkdir -p "$S" && cat "$T" >"$S/deploy.sh.tmp" && mv -f "$S/deploy.sh.tmp" "$S/deploy.sh"',
+    'rc=$?; rm -f "$T"; exit $rc',
+  ].join("; ");
 }
 
 /**
