@@ -186,12 +186,7 @@ class Context {
   /** Every module's config, pushed down: the definitions at the root. */
   rootConfigs(): ConfigSource[] {
     const out: ConfigSource[] = [];
-    for (const m of this.modules) {
-      const config = force(m.config);
-      // Most configs are plain: nothing to push down, no list to make for them.
-      if (typeTag(config) === undefined) out.push({ file: m.file, line: m.line, config });
-      else for (const c of pushDownProperties(config)) out.push({ file: m.file, line: m.line, config: c });
-    }
+    for (const m of this.modules) addPushedDown(out, m.file, m.line, m.config);
     return out;
   }
 
@@ -327,6 +322,14 @@ interface ConfigSource {
   config: unknown;
 }
 
+/** Appends the definitions in `config`, properties pushed down, as sources from `file:line`. */
+function addPushedDown(out: ConfigSource[], file: string, line: number | undefined, config: unknown): void {
+  const v = force(config);
+  // Most configs are plain: nothing to push down, no list to make for them.
+  if (typeTag(v) === undefined) out.push({ file, line, config: v });
+  else for (const c of pushDownProperties(v)) out.push({ file, line, config: c });
+}
+
 /** A set of option names at one path (Nix's `mergeModules'`): declarations shared, definitions lazy. */
 class Namespace implements AttrsSource {
   #configs: ConfigSource[] | undefined;
@@ -393,11 +396,7 @@ class Namespace implements AttrsSource {
   pushedDown(name: string): ConfigSource[] {
     const out: ConfigSource[] = [];
     for (const c of this.defs.get(name) ?? []) {
-      const value = force((c.config as Record<string, unknown>)[name]);
-      if (typeTag(value) === undefined) out.push({ file: c.file, line: c.line, config: value });
-      else
-        for (const pushed of pushDownProperties(value))
-          out.push({ file: c.file, line: c.line, config: pushed });
+      addPushedDown(out, c.file, c.line, (c.config as Record<string, unknown>)[name]);
     }
     return out;
   }
