@@ -17,12 +17,16 @@ export interface LikelyTypo {
 /** The names declared at `path` of an `options` tree; none under an option or an undeclared name. */
 function declaredAt(options: unknown, path: readonly string[]): string[] {
   let at = options;
-  for (const p of [...path, ""]) {
-    if (typeof at !== "object" || at === null || (at as { _type?: unknown })._type === "option") return [];
-    if (p === "") break;
-    at = (at as Record<string, unknown>)[p];
+  for (const p of path) {
+    if (!isNamespace(at)) return [];
+    at = at[p];
   }
-  return Object.keys(at as object);
+  return isNamespace(at) ? Object.keys(at) : [];
+}
+
+/** A set of declared names in an `options` tree (not an option, nor nothing). */
+function isNamespace(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && (v as { _type?: unknown })._type !== "option";
 }
 
 /** One substitution, insertion, deletion, or swap of two neighbouring letters. */
