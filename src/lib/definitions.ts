@@ -1,5 +1,6 @@
 import { GroveError } from "../errors.js";
 import { force, Lazy } from "./lazy.js";
+import { missing, sharedMerge, shareMerge } from "./shared-merges.js";
 import { showOption } from "./show.js";
 import { type Def, type OptionType, typeError } from "./types/type.js";
 import { type Condition, orders, priorities, typeTag } from "./wrappers.js";
@@ -235,9 +236,15 @@ export class Merging {
     const final = this.final.values;
     let value: unknown;
     if (final.length > 0) {
-      const r = this.type.checkAndMerge(this.loc, final);
-      if (r.headError !== null) throw typeError(this.loc, this.type, r.headError, final);
-      value = r.value();
+      // Scalars merge faster than they are looked up; composite values are worth sharing.
+      const share = this.type.single === null;
+      value = share ? sharedMerge(this.type, this.loc, final) : missing;
+      if (value === missing) {
+        const r = this.type.checkAndMerge(this.loc, final);
+        if (r.headError !== null) throw typeError(this.loc, this.type, r.headError, final);
+        value = r.value();
+        if (share) shareMerge(this.type, this.loc, final, value);
+      }
     } else {
       const empty = this.type.emptyValue;
       if (!empty) {

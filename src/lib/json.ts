@@ -4,6 +4,7 @@
  */
 import { force } from "./lazy.js";
 import { attrsSourceOf } from "./lazy-attrs.js";
+import { isShared } from "./shared-merges.js";
 
 export interface JsonOptions {
   /** Spaces per level; 0 writes no whitespace at all. */
@@ -35,8 +36,21 @@ function quotedKey(k: string): string {
   return q;
 }
 
+/** Canonical text of values shared between evaluations: written once for every machine. */
+const canonicalTexts = new WeakMap<object, string>();
+
 /** The JSON text of `value`; built by appending to one string, which V8 does without copying. */
 function write(value: unknown, indent: string, step: string, sortKeys: boolean): string {
+  const v = force(value);
+  if (typeof v !== "object" || v === null || step !== "" || !sortKeys || !isShared(v)) {
+    return writeValue(v, indent, step, sortKeys);
+  }
+  let text = canonicalTexts.get(v);
+  if (text === undefined) canonicalTexts.set(v, (text = writeValue(v, indent, step, sortKeys)));
+  return text;
+}
+
+function writeValue(value: unknown, indent: string, step: string, sortKeys: boolean): string {
   const v = force(value);
   if (v === null || v === undefined) return "null";
   switch (typeof v) {
