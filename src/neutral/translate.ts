@@ -7,6 +7,7 @@ import {
   deepForce,
   force,
   Lazy,
+  lazy,
   mkAfter,
   mkAliasOptionModule,
   mkBefore,
@@ -85,8 +86,11 @@ function select(v: unknown, path: readonly (string | number)[]): unknown {
       if (!Array.isArray(cur) || p >= cur.length) throw missing(p);
       cur = cur[p];
     } else {
-      if (cur === null || typeof cur !== "object" || !(p in cur)) throw missing(p);
-      cur = (cur as Record<string, unknown>)[p];
+      if (cur === null || typeof cur !== "object") throw missing(p);
+      const next = (cur as Record<string, unknown>)[p];
+      // One read answers most selections; `in` tells a missing name from a stored undefined.
+      if (next === undefined && !(p in cur)) throw missing(p);
+      cur = next;
     }
   }
   return resolveDeferred(force(cur));
@@ -397,7 +401,8 @@ function compileDefRaw(d: Json, sc: Scope): Compiled {
       case "if": {
         const cond = compileExpr(d.cond as Json, sc);
         const value = compileDef(d.value as Json, sc);
-        return (env) => mkIf(() => cond(env) as boolean, value(env));
+        // The condition is a thunk: read once per evaluation, however many attributes it is pushed into.
+        return (env) => mkIf(lazy(() => cond(env) as boolean), value(env));
       }
       case "merge": {
         const values = (d.values as Json[]).map((x) => compileDef(x, sc));
