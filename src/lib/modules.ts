@@ -8,6 +8,7 @@ import {
 } from "./declarations.js";
 import {
   dischargeProperties,
+  evalCondition,
   isAttrs,
   Merging,
   mergeDefinitions,
@@ -820,6 +821,7 @@ export class OptionNode {
         const c = sources[0]!;
         value = force((c.config as Record<string, unknown>)[this.name]);
         def = { file: c.file, line: c.line, value };
+        if (typeTag(value) !== undefined) value = this.unwrapSingle(value, c.file);
       } else {
         return this.merging.mergedValue;
       }
@@ -828,6 +830,27 @@ export class OptionNode {
       if (def) this.#merging = new Merging(this.loc, type, [def], this.merged.defaultDef);
     }
     return this.merging.mergedValue;
+  }
+
+  /**
+   * The one definition's value under its `mkIf`s and one `mkOverride` that beats the default, or
+   * the plain default when a condition is false; anything else comes back wrapped, for a full merge.
+   */
+  private unwrapSingle(value: unknown, file: string): unknown {
+    let v = value;
+    while (typeTag(v) === "if") {
+      const w = v as { condition: unknown; content: unknown };
+      if (!evalCondition(w.condition, this.loc, file)) {
+        return this.merged.hasDefault ? force(this.merged.decl.default) : value;
+      }
+      v = force(w.content);
+    }
+    if (typeTag(v) === "override") {
+      const w = v as { priority: number; content: unknown };
+      if (w.priority >= priorities.optionDefault) return value;
+      v = force(w.content);
+    }
+    return typeTag(v) === undefined ? v : value;
   }
 
   private guard<T>(f: () => T): T {

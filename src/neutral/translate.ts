@@ -402,7 +402,11 @@ function compileDefRaw(d: Json, sc: Scope): Compiled {
         const cond = compileExpr(d.cond as Json, sc);
         const value = compileDef(d.value as Json, sc);
         // The condition is a thunk: read once per evaluation, however many attributes it is pushed into.
-        return (env) => mkIf(lazy(() => cond(env) as boolean), value(env));
+        return (env) =>
+          mkIf(
+            lazy(() => cond(env) as boolean),
+            value(env),
+          );
       }
       case "merge": {
         const values = (d.values as Json[]).map((x) => compileDef(x, sc));
