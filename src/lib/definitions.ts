@@ -62,7 +62,7 @@ function pushDown(v: unknown, tag: string | undefined, out: unknown[]): void {
         if (!isAttrs(c)) out.push(c);
         else {
           const pushed: Record<string, unknown> = {};
-          for (const k in c) if (Object.hasOwn(c, k)) pushed[k] = new PushedIf(condition, c, k);
+          for (const k of Object.keys(c)) pushed[k] = new PushedIf(condition, c, k);
           out.push(pushed);
         }
       }
@@ -74,7 +74,7 @@ function pushDown(v: unknown, tag: string | undefined, out: unknown[]): void {
         if (!isAttrs(c)) out.push(c);
         else {
           const pushed: Record<string, unknown> = {};
-          for (const k in c) if (Object.hasOwn(c, k)) pushed[k] = new PushedOverride(priority, c, k);
+          for (const k of Object.keys(c)) pushed[k] = new PushedOverride(priority, c, k);
           out.push(pushed);
         }
       }

@@ -25,9 +25,9 @@ function inOrder(names: readonly string[]): boolean {
   return true;
 }
 
-/** Quoted keys, made once: configurations repeat the same option names. */
+/** Quoted strings, made once: configurations repeat the same option names and values. */
 const quoted = new Map<string, string>();
-function quotedKey(k: string): string {
+function quotedString(k: string): string {
   let q = quoted.get(k);
   if (q === undefined) {
     q = JSON.stringify(k);
@@ -55,7 +55,7 @@ function writeValue(value: unknown, indent: string, step: string, sortKeys: bool
   if (v === null || v === undefined) return "null";
   switch (typeof v) {
     case "string":
-      return JSON.stringify(v);
+      return quotedString(v);
     case "number":
       return Number.isFinite(v) ? String(v) : "null";
     case "boolean":
@@ -93,7 +93,7 @@ function writeValue(value: unknown, indent: string, step: string, sortKeys: bool
   for (let i = 0; i < names.length; i++) {
     const k = names[i]!;
     if (i > 0) out += sep;
-    out += quotedKey(k) + colon;
+    out += quotedString(k) + colon;
     out += write(source ? source.value(k) : (v as Record<string, unknown>)[k], inner, step, sortKeys);
   }
   return `${out}${close}}`;

@@ -382,8 +382,7 @@ class Namespace implements AttrsSource {
     if (this.#defs) return this.#defs;
     const defs = new Map<string, ConfigSource[]>();
     for (const c of this.configs) {
-      for (const k in c.config as object) {
-        if (!Object.hasOwn(c.config as object, k)) continue;
+      for (const k of Object.keys(c.config as object)) {
         const list = defs.get(k);
         if (list) list.push(c);
         else defs.set(k, [c]);
@@ -992,7 +991,7 @@ function unify(
   const full = "config" in m || "options" in m;
   if (full) {
     let bad: string[] | undefined;
-    for (const k in m) if (!fullModuleKeys.has(k)) (bad ??= []).push(k);
+    for (const k of Object.keys(m)) if (!fullModuleKeys.has(k)) (bad ??= []).push(k);
     if (bad !== undefined) {
       throw new GroveError(
         "BadModule",
@@ -1206,13 +1205,14 @@ function collectModules(ctx: Context, initial: readonly unknown[], internal: Nor
   }
   const result: NormalModule[] = [];
   const seen = new Set<string>();
-  const queue: Structured[] = top.filter((s) => !disabledKeys.has(s.key));
+  // Most evaluations disable nothing: the queue is then the modules as they are.
+  const queue: Structured[] = disabledKeys.size === 0 ? top : top.filter((s) => !disabledKeys.has(s.key));
   for (let i = 0; i < queue.length; i++) {
     const s = queue[i]!;
     if (seen.has(s.key)) continue;
     seen.add(s.key);
     result.push(s.module);
-    for (const c of s.children) if (!disabledKeys.has(c.key)) queue.push(c);
+    for (const c of s.children) if (disabledKeys.size === 0 || !disabledKeys.has(c.key)) queue.push(c);
   }
   return result;
 }
