@@ -53,7 +53,7 @@ let dependent = 0;
 function folded<T>(compile: () => Compiled<T>): Compiled<T> {
   const before = dependent;
   const c = compile();
-  if (dependent !== before) return c;
+  if (dependent !== before || isData(c)) return c;
   let built = false;
   let value: T;
   return (env) => {
@@ -63,6 +63,17 @@ function folded<T>(compile: () => Compiled<T>): Compiled<T> {
     }
     return value;
   };
+}
+
+/** A compiled definition that is plain data: its JSON, given as it is to every evaluation. */
+type Data = Compiled & { readonly data: true };
+
+function data(d: Json): Data {
+  return Object.assign(() => d, { data: true as const });
+}
+
+function isData(c: Compiled): c is Data {
+  return (c as Partial<Data>).data === true;
 }
 
 function bad(what: string): GroveError {
@@ -392,9 +403,11 @@ export function compileDef(d: Json, sc: Scope): Compiled {
 function compileDefRaw(d: Json, sc: Scope): Compiled {
   if (Array.isArray(d)) {
     const xs = d.map((x) => compileDef(x, sc));
+    // Data (no wrapper, no expression inside) is its own value: nothing to build or copy.
+    if (xs.every(isData)) return data(d);
     return (env) => xs.map((x) => x(env));
   }
-  if (!isObj(d)) return () => d;
+  if (!isObj(d)) return data(d);
   if ("_mk" in d) {
     const kind = d._mk as string;
     switch (kind) {
@@ -436,6 +449,7 @@ function compileDefRaw(d: Json, sc: Scope): Compiled {
   }
   const keys = Object.keys(d);
   const values = keys.map((k) => compileDef(d[k] as Json, sc));
+  if (values.every(isData)) return data(d);
   return (env) => {
     const out: Record<string, unknown> = {};
     for (let i = 0; i < keys.length; i++) out[keys[i]!] = values[i]!(env);
