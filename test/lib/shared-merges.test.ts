@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { deepForce, evalModules, jsonText, lazy, mkIf, mkOption, types } from "../../src/lib/index.js";
+import {
+  deepForce,
+  evalModules,
+  jsonText,
+  lazy,
+  mkDefault,
+  mkForce,
+  mkIf,
+  mkOption,
+  types,
+} from "../../src/lib/index.js";
 
 // One aspect as a fleet shares it: its option tree and its constant definitions are the same
 // objects in every machine that imports it.
@@ -73,5 +83,46 @@ describe("merged values shared between evaluations", () => {
     expect(deepForce(two.tags)).toEqual(["only-m2", "a", "b"]);
     // After the condition, both machines define the same lists: the first one's value serves.
     expect(machine("m1", [guarded]).config.tags).toBe(one.tags);
+  });
+
+  it("shares what a module function writes afresh each time when it is equal plain data", () => {
+    const writing =
+      (port: number, wrap = mkDefault) =>
+      () => ({ _file: "fresh.nix", config: { instances: wrap({ main: { port, host: "h" } }), tags: ["x"] } });
+    const bare = (m: unknown) => evalModules({ modules: [aspectOptions, m] }).config;
+    const a = bare(writing(8365));
+    const b = bare(writing(8365));
+    expect(b.instances).toBe(a.instances);
+    expect(b.tags).toBe(a.tags);
+    // After priorities, a forced definition of the same data is the same definition.
+    expect(bare(writing(8365, mkForce)).instances).toBe(a.instances);
+    expect(bare(writing(8366)).instances.main.port).toBe(8366);
+    expect(bare(writing(8365)).instances.main.port).toBe(8365);
+  });
+
+  it("never reads a getter or a thunk to compare, and shares neither", () => {
+    let reads = 0;
+    const withGetter = (host: string) => () => ({
+      _file: "getter.nix",
+      config: {
+        instances: {
+          main: {
+            get host() {
+              reads++;
+              return host;
+            },
+          },
+        },
+      },
+    });
+    const one = machine("m1", [withGetter("one")]).config;
+    const two = machine("m2", [withGetter("two")]).config;
+    expect(reads).toBe(0);
+    expect(two.instances).not.toBe(one.instances);
+    expect(two.instances.main.host).toBe("two");
+    expect(one.instances.main.host).toBe("one");
+    const withThunk = (v: string) => () => ({ _file: "thunk.nix", config: { tags: [lazy(() => v)] } });
+    expect(deepForce(machine("m1", [withThunk("p")]).config.tags)).toEqual(["p", "a", "b"]);
+    expect(deepForce(machine("m2", [withThunk("q")]).config.tags)).toEqual(["q", "a", "b"]);
   });
 });
