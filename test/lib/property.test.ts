@@ -124,4 +124,54 @@ describe("random module sets", () => {
       { numRuns: 300 },
     );
   });
+
+  it("give each evaluation its own result, whatever was evaluated before (merged values are shared)", () => {
+    // Composite types shared by every scenario, as a fleet's aspects share theirs.
+    const sub = types.attrsOf(
+      types.submodule(({ name }: { name: string }) => ({
+        options: {
+          port: mkOption({ type: types.int, default: 0 }),
+          tags: mkOption({ type: types.listOf(types.str), default: [] }),
+          label: mkOption({ type: types.str, default: name }),
+        },
+      })),
+    );
+    const list = types.listOf(types.int);
+    const entry = fc.record({
+      port: fc.integer({ min: 0, max: 2 }),
+      tags: fc.array(fc.constantFrom("p", "q"), { maxLength: 2 }),
+    });
+    const def = fc.record({
+      target: fc.constantFrom("sub", "list"),
+      file: fc.constantFrom("x.ts", "y.ts"),
+      sub: fc.dictionary(fc.constantFrom("m", "n"), entry, { maxKeys: 2 }),
+      list: fc.array(fc.integer({ min: 0, max: 2 }), { maxLength: 3 }),
+      wrap,
+    });
+    const decl = {
+      _file: "decl.ts",
+      options: { sub: mkOption({ type: sub, default: {} }), list: mkOption({ type: list, default: [] }) },
+    };
+    let run = 0;
+    // `fresh` names every file after this run alone: nothing merged before can match it.
+    const build = (
+      defs: { target: string; file: string; sub: object; list: number[]; wrap: Wrap }[],
+      fresh = false,
+    ) => {
+      const tag = fresh ? `#${++run}` : "";
+      return [
+        decl,
+        ...defs.map((d) => ({
+          _file: d.file + tag,
+          config: { [d.target]: wrapped(d.wrap, structuredClone(d.target === "sub" ? d.sub : d.list)) },
+        })),
+      ];
+    };
+    fc.assert(
+      fc.property(fc.array(fc.array(def, { maxLength: 4 }), { minLength: 2, maxLength: 6 }), (sets) => {
+        for (const d of sets) expect(outcome(build(d))).toEqual(outcome(build(d, true)));
+      }),
+      { numRuns: 200 },
+    );
+  });
 });
