@@ -36,17 +36,28 @@ function quotedString(k: string): string {
   return q;
 }
 
-/** Canonical text of values shared between evaluations: written once for every machine. */
-const canonicalTexts = new WeakMap<object, string>();
+/** A shared value's text, for the layout it was written in. */
+interface Written {
+  readonly indent: string;
+  readonly step: string;
+  readonly sortKeys: boolean;
+  readonly text: string;
+}
+
+/**
+ * Texts of values shared between evaluations: written once for every machine. A value sits at
+ * the same depth in every machine, so one layout per value is kept.
+ */
+const texts = new WeakMap<object, Written>();
 
 /** The JSON text of `value`; built by appending to one string, which V8 does without copying. */
 function write(value: unknown, indent: string, step: string, sortKeys: boolean): string {
   const v = force(value);
-  if (typeof v !== "object" || v === null || step !== "" || !sortKeys || !isShared(v)) {
-    return writeValue(v, indent, step, sortKeys);
-  }
-  let text = canonicalTexts.get(v);
-  if (text === undefined) canonicalTexts.set(v, (text = writeValue(v, indent, step, sortKeys)));
+  if (typeof v !== "object" || v === null || !isShared(v)) return writeValue(v, indent, step, sortKeys);
+  const known = texts.get(v);
+  if (known?.indent === indent && known.step === step && known.sortKeys === sortKeys) return known.text;
+  const text = writeValue(v, indent, step, sortKeys);
+  texts.set(v, { indent, step, sortKeys, text });
   return text;
 }
 
