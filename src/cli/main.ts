@@ -3,8 +3,6 @@ import { readFileSync } from "node:fs";
 import { defineCommand } from "citty";
 import { tuneHeap } from "../heap.js";
 import { runCli } from "./render-error.js";
-import { secretsCommand } from "./secrets.js";
-import { tfCommand } from "./tf.js";
 
 tuneHeap();
 
@@ -16,7 +14,7 @@ const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.ur
 const main = defineCommand({
   meta: { name: "grove", version: pkg.version, description: pkg.description },
   subCommands: {
-    secrets: secretsCommand,
+    secrets: () => import("./secrets.js").then((m) => m.secretsCommand),
     home: () => import("./home.js").then((m) => m.default),
     eval: () => import("./eval.js").then((m) => m.evalCommand),
     build: () => import("./build.js").then((m) => m.buildCommand),
@@ -24,7 +22,7 @@ const main = defineCommand({
     options: () => import("./options.js").then((m) => m.optionsCommand),
     sync: () => import("./sync.js").then((m) => m.syncCommand),
     init: () => import("./init.js").then((m) => m.initCommand),
-    tf: tfCommand,
+    tf: () => import("./tf.js").then((m) => m.tfCommand),
     inventory: () => import("./inventory.js").then((m) => m.inventoryCommand),
     vars: () => import("./vars.js").then((m) => m.varsCommand),
     deploy: () => import("./deploy.js").then((m) => m.deployCommand),
