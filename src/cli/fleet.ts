@@ -3,9 +3,9 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { FromConfigOptions } from "../activate/index.js";
 import { type Inventory, inventoryExtension } from "../inventory/index.js";
-import { fileReader } from "../inventory/vars/store.js";
+import { fileReader } from "../inventory/vars/view.js";
 import { evaluateProject, type Project } from "../project/index.js";
-import { SecretStore } from "../secrets/index.js";
+import type { SecretStore } from "../secrets/index.js";
 import { findFleetRoot, loadFleet } from "../tree/index.js";
 
 /** The `--dir` option every fleet command takes. */
@@ -66,12 +66,15 @@ export async function openProject(
  * `secrets` read from its store (`sops/`), decrypted with the caller's identity only when asked.
  */
 export function homeSources(root: string): FromConfigOptions {
-  const store = new SecretStore(join(root, "sops"));
+  // The store (and its cryptography) is loaded by the first secret read: most commands read none.
+  let store: Promise<SecretStore> | undefined;
+  const open = () =>
+    (store ??= import("../secrets/index.js").then((m) => new m.SecretStore(join(root, "sops"))));
   return {
     sourceKind: (source) => {
       const st = statSync(resolve(root, source), { throwIfNoEntry: false });
       return st === undefined ? undefined : st.isDirectory() ? "folder" : "file";
     },
-    secret: (name) => async () => (await store.get(name)).reveal(),
+    secret: (name) => async () => (await (await open()).get(name)).reveal(),
   };
 }

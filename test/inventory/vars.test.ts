@@ -7,7 +7,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { generator, instance, inventoryExtension, service } from "../../src/inventory/index.js";
 import { planVars } from "../../src/inventory/vars/plan.js";
 import { generateVars } from "../../src/inventory/vars/run.js";
-import { fileReader, VarsStore } from "../../src/inventory/vars/store.js";
+import { VarsStore } from "../../src/inventory/vars/store.js";
+import { fileReader } from "../../src/inventory/vars/view.js";
 import { evaluateProject, machine } from "../../src/project/index.js";
 import { decryptText, sshPrivateKeyToAge } from "../../src/secrets/index.js";
 

@@ -5,7 +5,6 @@
  * generation id that dependents' hashes include.
  */
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { GroveError, isGroveError } from "../../errors.js";
@@ -20,7 +19,7 @@ import {
 import { inputsHash } from "./hash.js";
 import { hashFile, recipientsFile, storedFile } from "./layout.js";
 import type { Unit } from "./plan.js";
-import type { VarsReader } from "./view.js";
+import { fileReader, type VarsReader } from "./view.js";
 
 /** What `.hash` holds. */
 export interface Stamp {
@@ -35,25 +34,6 @@ export interface UnitStatus {
   readonly state: UnitState;
   /** Files (and `.hash`) that are not stored. */
   readonly missing: readonly string[];
-}
-
-/**
- * Reads repository files relative to `root`, synchronously (evaluation is synchronous).
- *
- * @example
- * fileReader("/srv/fleet").read("vars/per-machine/a/ssh/ed25519.pub/value");
- */
-export function fileReader(root: string): VarsReader {
-  return {
-    read(path) {
-      try {
-        return readFileSync(join(root, path), "utf8");
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-        throw e;
-      }
-    },
-  };
 }
 
 /** The vars of one fleet repository. */

@@ -3,6 +3,8 @@
  * their values, read from the repository only when a configuration reads them. Evaluating
  * never runs a generator.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { GroveError } from "../../errors.js";
 import { nearest } from "../../lib/show.js";
 import { deployedPath, storedFile } from "./layout.js";
@@ -11,6 +13,25 @@ import type { Generator } from "./spec.js";
 /** Reads a repository file (path relative to the fleet root); undefined when it does not exist. */
 export interface VarsReader {
   read(path: string): string | undefined;
+}
+
+/**
+ * Reads repository files relative to `root`, synchronously (evaluation is synchronous).
+ *
+ * @example
+ * fileReader("/srv/fleet").read("vars/per-machine/a/ssh/ed25519.pub/value");
+ */
+export function fileReader(root: string): VarsReader {
+  return {
+    read(path) {
+      try {
+        return readFileSync(join(root, path), "utf8");
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+        throw e;
+      }
+    },
+  };
 }
 
 export interface VarFileView {
