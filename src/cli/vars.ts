@@ -78,13 +78,18 @@ const generate = defineCommand({
   async run({ args }) {
     const { store, units, machines } = await open(args.dir);
     const interactive = args.prompt !== false && process.stdin.isTTY === true;
+    let rekeyed = 0;
     const ran = await generateVars(store, units, {
       machines: machines(args.machine),
       regenerate: args.regenerate === true,
       ask: interactive ? terminalAsk : undefined,
       onRun: (u) => process.stderr.write(`generated ${u.id}\n`),
+      onRekey: (u, files) => {
+        rekeyed++;
+        process.stderr.write(`encrypted ${u.id} (${files.join(", ")}) to its machines' current keys\n`);
+      },
     });
-    if (ran.length === 0) process.stderr.write("every var is up to date\n");
+    if (ran.length === 0 && rekeyed === 0) process.stderr.write("every var is up to date\n");
   },
 });
 
@@ -120,7 +125,7 @@ const check = defineCommand({
     const bad = store.status(units).filter((s) => wanted.has(s.unit) && s.state !== "fresh");
     for (const s of bad)
       process.stdout.write(
-        `${s.unit.id}: ${s.state}${s.missing.length > 0 ? ` (${s.missing.join(", ")})` : ""}\n`,
+        `${s.unit.id}: ${s.state}${s.missing.length + s.rekey.length > 0 ? ` (${[...s.missing, ...s.rekey].join(", ")})` : ""}\n`,
       );
     if (bad.length > 0) process.exitCode = 1;
   },

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { generateX25519Identity, identityToRecipient } from "age-encryption";
 import { beforeAll, describe, expect, it } from "vitest";
 import { generator, instance, inventoryExtension, service } from "../../src/inventory/index.js";
+import { deployedSecrets } from "../../src/inventory/vars/deployed.js";
 import { planVars } from "../../src/inventory/vars/plan.js";
 import { generateVars } from "../../src/inventory/vars/run.js";
 import { VarsStore } from "../../src/inventory/vars/store.js";
@@ -265,5 +266,71 @@ describe("vars generators", () => {
     const a = reopen().machine("a").config;
     expect(a.environment.etc.peers.text).toBe("pub-b");
     expect(a.environment.etc.key.source).toBe("/run/secrets/vars/mesh-key/key");
+  });
+
+  it("are refused for a machine whose key was replaced, until they are encrypted to the new key", async () => {
+    const { store, units, project } = await setup(
+      nixos("a"),
+      generator("token", { machines: ["a"], files: { t: {} }, generate: () => ({ t: "secret" }) }),
+    );
+    const inventory = inventoryExtension(fileReader(store.root)).inventory(project);
+    const deployed = () => deployedSecrets("a", inventory.generators("a"), fileReader(store.root));
+    await store.secrets.addMachine("a", (await keyPair()).recipient);
+    await generateVars(store, units());
+    expect(deployed().map((s) => s.name)).toEqual(["vars/token/t"]);
+    // The machine is reinstalled: its entry in the secret store is replaced by a new key.
+    await store.secrets.removeKeyHolder("machine", "a");
+    await store.secrets.addMachine("a", (await keyPair()).recipient);
+    expect(deployed).toThrow(
+      expect.objectContaining({
+        code: "VarsNotForMachine",
+        message:
+          "Machine `a' receives the secret file `token/t', but it is encrypted for an earlier age key of `a', not the one the secret store holds now: sops-nix could not decrypt it there.",
+        file: "vars/per-machine/a/token/t/secret",
+      }),
+    );
+    expect(store.status(units()).map((s) => [s.state, s.rekey])).toEqual([["rekey", ["t"]]]);
+    // Generating again encrypts the file to the new key without running the generator.
+    const rekeyed: string[] = [];
+    const ran = await generateVars(store, units(), {
+      onRekey: (u, files) => rekeyed.push(`${u.id}:${files}`),
+    });
+    expect(ran).toEqual([]);
+    expect(rekeyed).toEqual(["a/token:t"]);
+    expect(deployed().map((s) => s.name)).toEqual(["vars/token/t"]);
+    expect(store.status(units()).map((s) => s.state)).toEqual(["fresh"]);
+    const unit = units()[0]!;
+    expect(new TextDecoder().decode(await store.readFile(unit, "t"))).toBe("secret");
+  });
+
+  it("are encrypted again to a machine whose host key a generator made anew, values kept", async () => {
+    const { store, units, root } = await setup(
+      nixos("a"),
+      generator("ssh", {
+        machines: ["a"],
+        runtimeInputs: ["ssh-keygen"],
+        hostKey: "ed25519.pub",
+        files: { ed25519: {}, "ed25519.pub": { secret: false } },
+        script: 'ssh-keygen -q -t ed25519 -N "" -C "" -f "$out/ed25519"',
+      }),
+      generator("token", { machines: ["a"], files: { t: {} }, generate: () => ({ t: `v${++counter}` }) }),
+    );
+    await generateVars(store, units());
+    const token = () => readFileSync(join(root, "vars/per-machine/a/token/t/secret"), "utf8");
+    const before = token();
+    const unit = () => units().find((u) => u.id === "a/token")!;
+    const value = new TextDecoder().decode(await store.readFile(unit(), "t"));
+    // A new host key is a new age key for `a`: the token, which does not depend on it, follows.
+    const rekeyed: string[] = [];
+    await generateVars(
+      store,
+      units().filter((u) => u.id === "a/ssh"),
+      { regenerate: true },
+    );
+    expect(store.status(units()).map((s) => s.state)).toEqual(["fresh", "rekey"]);
+    await generateVars(store, units(), { onRekey: (u) => rekeyed.push(u.id) });
+    expect(rekeyed).toEqual(["a/token"]);
+    expect(token()).not.toBe(before);
+    expect(new TextDecoder().decode(await store.readFile(unit(), "t"))).toBe(value);
   });
 });

@@ -3,7 +3,7 @@
  * which `grove build` hands to sops-nix (as clan does for its sops backend).
  */
 import { GroveError } from "../../errors.js";
-import { builtFile, recipientsFile, sopsName, storedFile } from "./layout.js";
+import { builtFile, machineKeyFile, recipientsFile, sopsName, storedFile } from "./layout.js";
 import type { Generator } from "./spec.js";
 import type { VarsReader } from "./view.js";
 
@@ -42,7 +42,8 @@ export function deployedSecrets(
     for (const [file, spec] of Object.entries(g.files)) {
       if (!spec.secret || !spec.deploy) continue;
       const stored = storedFile(gen, owner, file, true);
-      if (reader.read(stored) === undefined)
+      const text = reader.read(stored);
+      if (text === undefined)
         throw new GroveError(
           "VarsMissing",
           `Machine \`${machine}' receives the secret file \`${gen}/${file}', which has not been generated.`,
@@ -56,7 +57,17 @@ export function deployedSecrets(
           `Machine \`${machine}' receives the secret file \`${gen}/${file}', but it is encrypted for ${readers.length === 0 ? "no machine" : readers.join(", ")} only: sops-nix could not decrypt it there.`,
           {
             file: stored,
-            hint: `Run \`grove vars generate ${machine} --regenerate\` to encrypt it for every machine using it.`,
+            hint: `Run \`grove vars generate ${machine}\` to encrypt it for every machine using it (its value stays).`,
+          },
+        );
+      // Encrypted before this machine's key changed (a new host key, the machine added again).
+      if (!encryptedToCurrentKey(reader, text, machine))
+        throw new GroveError(
+          "VarsNotForMachine",
+          `Machine \`${machine}' receives the secret file \`${gen}/${file}', but it is encrypted for an earlier age key of \`${machine}', not the one the secret store holds now: sops-nix could not decrypt it there.`,
+          {
+            file: stored,
+            hint: `Run \`grove vars generate ${machine}\` to encrypt it to the machine's current key (its value stays).`,
           },
         );
       const neededForUsers = spec.neededFor === "users";
@@ -82,6 +93,40 @@ export function deployedSecrets(
 }
 
 /** The machines a stored secret file is encrypted for (its `recipients.json`), if recorded. */
+/**
+ * Whether a stored SOPS file (`text`) is encrypted to the age key the secret store holds for
+ * `machine` now; true when either is not known (a machine without a key, a file of another form).
+ */
+export function encryptedToCurrentKey(reader: VarsReader, text: string, machine: string): boolean {
+  const key = ageKeyOf(reader.read(machineKeyFile(machine)));
+  const keys = sopsRecipients(text);
+  return key === undefined || keys === undefined || keys.includes(key);
+}
+
+/** The age recipient in a secret store entry (`{ "age": "age1…" }`), if it has one. */
+function ageKeyOf(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const age = (JSON.parse(text) as { age?: unknown }).age;
+    return typeof age === "string" ? age : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The age recipients a SOPS file's metadata lists (`sops.age[].recipient`), if it lists any. */
+function sopsRecipients(text: string): string[] | undefined {
+  try {
+    const age = (JSON.parse(text) as { sops?: { age?: unknown } }).sops?.age;
+    if (!Array.isArray(age)) return undefined;
+    return age
+      .map((e) => (e as { recipient?: unknown })?.recipient)
+      .filter((r): r is string => typeof r === "string");
+  } catch {
+    return undefined;
+  }
+}
+
 function recipientsOf(text: string | undefined): string[] | undefined {
   if (text === undefined) return undefined;
   try {

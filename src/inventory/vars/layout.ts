@@ -32,6 +32,11 @@ export function recipientsFile(generator: string, machine: string | null, file: 
   return `${generatorDir(generator, machine)}/${file}/recipients.json`;
 }
 
+/** Where the fleet's secret store (`sops/`) keeps a machine's age recipient. */
+export function machineKeyFile(machine: string): string {
+  return `sops/machines/${machine}.json`;
+}
+
 /** The name of a deployed secret file in sops-nix (`sops.secrets.<name>`). */
 export function sopsName(generator: string, file: string): string {
   return `vars/${generator}/${file}`;

@@ -28,6 +28,8 @@ export interface GenerateOptions {
   readonly ask?: Ask | undefined;
   /** Told about each unit that ran. */
   readonly onRun?: ((unit: Unit) => void) | undefined;
+  /** Told about each unit whose secret files were encrypted again to new machine keys. */
+  readonly onRekey?: ((unit: Unit, files: readonly string[]) => void) | undefined;
   /** The PATH runtime tools are looked up in (default: the process's). */
   readonly path?: string | undefined;
 }
@@ -224,7 +226,9 @@ export async function generateVars(
     const status = store.unitStatus(unit, stamps);
     const depRan = Object.values(unit.dependencies).some((id) => ranIds.has(id));
     if (!wanted.has(unit.id) && !depRan) continue;
-    const run = depRan || status.state !== "fresh" || (opts.regenerate === true && selected(unit));
+    // A unit only to encrypt again keeps its values: that is done last, below.
+    const outdated = status.state === "missing" || status.state === "stale";
+    const run = depRan || outdated || (opts.regenerate === true && selected(unit));
     if (!run) continue;
     const outputs = await runUnit(store, unit, byId, opts);
     const g = unit.generator;
@@ -236,6 +240,15 @@ export async function generateVars(
     ranIds.add(unit.id);
     ran.push(unit);
     opts.onRun?.(unit);
+  }
+  // Last, as a host key generated above may have changed a machine's key: secrets encrypted to
+  // an old key are encrypted again to the current ones, their values kept.
+  for (const unit of units) {
+    if (!wanted.has(unit.id) && !ranIds.has(unit.id)) continue;
+    const files = store.outdatedRecipients(unit);
+    if (files.length === 0) continue;
+    await store.rekey(unit, files);
+    opts.onRekey?.(unit, files);
   }
   return ran;
 }

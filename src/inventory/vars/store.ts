@@ -16,6 +16,7 @@ import {
   SecretStore,
   writeFileAtomic,
 } from "../../secrets/index.js";
+import { encryptedToCurrentKey } from "./deployed.js";
 import { inputsHash } from "./hash.js";
 import { hashFile, recipientsFile, storedFile } from "./layout.js";
 import type { Unit } from "./plan.js";
@@ -27,13 +28,19 @@ export interface Stamp {
   readonly generation: string;
 }
 
-export type UnitState = "fresh" | "missing" | "stale";
+/**
+ * `rekey`: generated and fresh, but a secret file is encrypted to a key one of its machines no
+ * longer has (its host key was generated again, or it was added again with another key).
+ */
+export type UnitState = "fresh" | "missing" | "stale" | "rekey";
 
 export interface UnitStatus {
   readonly unit: Unit;
   readonly state: UnitState;
   /** Files (and `.hash`) that are not stored. */
   readonly missing: readonly string[];
+  /** Secret files to encrypt again to their machines' current keys. */
+  readonly rekey: readonly string[];
 }
 
 /** The vars of one fleet repository. */
@@ -82,7 +89,25 @@ export class VarsStore {
     if (stamp === undefined) missing.push(".hash");
     const state: UnitState =
       missing.length > 0 ? "missing" : stamp!.inputs === this.expected(unit, stamps) ? "fresh" : "stale";
-    return { unit, state, missing };
+    const rekey = state === "fresh" ? this.outdatedRecipients(unit) : [];
+    return { unit, state: rekey.length > 0 ? "rekey" : state, missing, rekey };
+  }
+
+  /** The unit's deployed secret files not encrypted to the current key of every machine using them. */
+  outdatedRecipients(unit: Unit): string[] {
+    const out: string[] = [];
+    for (const [file, spec] of Object.entries(unit.generator.files)) {
+      if (!spec.secret || !spec.deploy) continue;
+      const text = this.reader.read(storedFile(unit.generator.name, unit.machine, file, true));
+      if (text !== undefined && unit.machines.some((m) => !encryptedToCurrentKey(this.reader, text, m)))
+        out.push(file);
+    }
+    return out;
+  }
+
+  /** Encrypts files again, unchanged, to their recipients as they are now (the stamp stays). */
+  async rekey(unit: Unit, files: readonly string[]): Promise<void> {
+    for (const file of files) await this.writeFile(unit, file, await this.readFile(unit, file));
   }
 
   private identities(): Promise<string[]> {
