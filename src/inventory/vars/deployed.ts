@@ -92,7 +92,6 @@ export function deployedSecrets(
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-/** The machines a stored secret file is encrypted for (its `recipients.json`), if recorded. */
 /**
  * Whether a stored SOPS file (`text`) is encrypted to the age key the secret store holds for
  * `machine` now; true when either is not known (a machine without a key, a file of another form).
@@ -127,6 +126,7 @@ function sopsRecipients(text: string): string[] | undefined {
   }
 }
 
+/** The machines a stored secret file is encrypted for (its `recipients.json`), if recorded. */
 function recipientsOf(text: string | undefined): string[] | undefined {
   if (text === undefined) return undefined;
   try {
