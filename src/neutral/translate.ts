@@ -7,7 +7,6 @@ import {
   deepForce,
   force,
   Lazy,
-  lazy,
   mkAfter,
   mkAliasOptionModule,
   mkBefore,
@@ -414,12 +413,12 @@ function compileDefRaw(d: Json, sc: Scope): Compiled {
       case "if": {
         const cond = compileExpr(d.cond as Json, sc);
         const value = compileDef(d.value as Json, sc);
-        // The condition is a thunk: read once per evaluation, however many attributes it is pushed into.
-        return (env) =>
-          mkIf(
-            lazy(() => cond(env) as boolean),
-            value(env),
-          );
+        // Read once per evaluation, however many attributes it is pushed into. A function, not a
+        // thunk: a condition that is itself a function must stay an error, not be called.
+        return (env) => {
+          let known: unknown;
+          return mkIf(() => (known ??= cond(env)) as boolean, value(env));
+        };
       }
       case "merge": {
         const values = (d.values as Json[]).map((x) => compileDef(x, sc));
