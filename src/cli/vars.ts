@@ -68,7 +68,11 @@ function findUnit(
 }
 
 const generate = defineCommand({
-  meta: { name: "generate", description: "Generate missing and stale vars, in dependency order" },
+  meta: {
+    name: "generate",
+    description:
+      "Generate missing and stale vars, in dependency order; encrypt again those a machine's new key cannot read",
+  },
   args: {
     ...machineArg,
     regenerate: { type: "boolean", description: "Generate again even when fresh" },
