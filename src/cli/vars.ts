@@ -71,7 +71,7 @@ const generate = defineCommand({
   meta: {
     name: "generate",
     description:
-      "Generate missing and stale vars, in dependency order; encrypt again those a machine's new key cannot read",
+      "Generate missing and stale vars, in dependency order; encrypt secrets again to changed keys and admins",
   },
   args: {
     ...machineArg,
@@ -90,7 +90,7 @@ const generate = defineCommand({
       onRun: (u) => process.stderr.write(`generated ${u.id}\n`),
       onRekey: (u, files) => {
         rekeyed++;
-        process.stderr.write(`encrypted ${u.id} (${files.join(", ")}) to its machines' current keys\n`);
+        process.stderr.write(`encrypted ${u.id} (${files.join(", ")}) again to its current recipients\n`);
       },
     });
     if (ran.length === 0 && rekeyed === 0) process.stderr.write("every var is up to date\n");

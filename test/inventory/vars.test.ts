@@ -333,4 +333,39 @@ describe("vars generators", () => {
     expect(token()).not.toBe(before);
     expect(new TextDecoder().decode(await store.readFile(unit(), "t"))).toBe(value);
   });
+
+  it("follow the admins of the secret store: one who joins can read them, one who left no longer", async () => {
+    const { store, units, root } = await setup(
+      nixos("a"),
+      generator("pw", {
+        machines: ["a"],
+        files: { p: { deploy: false } },
+        generate: () => ({ p: "hunter2" }),
+      }),
+    );
+    await generateVars(store, units());
+    const file = () => readFileSync(join(root, "vars/per-machine/a/pw/p/secret"), "utf8");
+    const readable = async (identity: string) => {
+      try {
+        await decryptText(file(), "binary", { identities: [identity] });
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const other = await keyPair();
+    await store.secrets.addUser("other", other.recipient);
+    expect(await readable(other.identity)).toBe(false);
+    const rekeyed: string[] = [];
+    expect(await generateVars(store, units(), { onRekey: (u) => rekeyed.push(u.id) })).toEqual([]);
+    expect(rekeyed).toEqual(["a/pw"]);
+    expect(await readable(other.identity)).toBe(true);
+    await store.secrets.removeKeyHolder("user", "other");
+    await generateVars(store, units());
+    expect(await readable(other.identity)).toBe(false);
+    expect(await readable(admin.identity)).toBe(true);
+    // Nothing changed since: nothing is encrypted again.
+    expect(await generateVars(store, units(), { onRekey: (u) => rekeyed.push(u.id) })).toEqual([]);
+    expect(rekeyed).toEqual(["a/pw"]);
+  });
 });

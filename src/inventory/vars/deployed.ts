@@ -114,7 +114,7 @@ function ageKeyOf(text: string | undefined): string | undefined {
 }
 
 /** The age recipients a SOPS file's metadata lists (`sops.age[].recipient`), if it lists any. */
-function sopsRecipients(text: string): string[] | undefined {
+export function sopsRecipients(text: string): string[] | undefined {
   try {
     const age = (JSON.parse(text) as { sops?: { age?: unknown } }).sops?.age;
     if (!Array.isArray(age)) return undefined;

@@ -28,7 +28,7 @@ export interface GenerateOptions {
   readonly ask?: Ask | undefined;
   /** Told about each unit that ran. */
   readonly onRun?: ((unit: Unit) => void) | undefined;
-  /** Told about each unit whose secret files were encrypted again to new machine keys. */
+  /** Told about each unit whose secret files were encrypted again to changed recipients. */
   readonly onRekey?: ((unit: Unit, files: readonly string[]) => void) | undefined;
   /** The PATH runtime tools are looked up in (default: the process's). */
   readonly path?: string | undefined;
@@ -242,10 +242,10 @@ export async function generateVars(
     opts.onRun?.(unit);
   }
   // Last, as a host key generated above may have changed a machine's key: secrets encrypted to
-  // an old key are encrypted again to the current ones, their values kept.
+  // other keys than their machines' and admins' current ones are encrypted again, values kept.
   for (const unit of units) {
     if (!wanted.has(unit.id) && !ranIds.has(unit.id)) continue;
-    const files = store.outdatedRecipients(unit);
+    const files = await store.changedRecipients(unit);
     if (files.length === 0) continue;
     await store.rekey(unit, files);
     opts.onRekey?.(unit, files);

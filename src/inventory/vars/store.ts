@@ -16,7 +16,7 @@ import {
   SecretStore,
   writeFileAtomic,
 } from "../../secrets/index.js";
-import { encryptedToCurrentKey } from "./deployed.js";
+import { encryptedToCurrentKey, sopsRecipients } from "./deployed.js";
 import { inputsHash } from "./hash.js";
 import { hashFile, recipientsFile, storedFile } from "./layout.js";
 import type { Unit } from "./plan.js";
@@ -101,6 +101,23 @@ export class VarsStore {
       const text = this.reader.read(storedFile(unit.generator.name, unit.machine, file, true));
       if (text !== undefined && unit.machines.some((m) => !encryptedToCurrentKey(this.reader, text, m)))
         out.push(file);
+    }
+    return out;
+  }
+
+  /**
+   * The unit's secret files encrypted to other keys than they would be now: a machine's new key,
+   * an admin who joined or left the secret store.
+   */
+  async changedRecipients(unit: Unit): Promise<string[]> {
+    const out: string[] = [];
+    for (const [file, spec] of Object.entries(unit.generator.files)) {
+      if (!spec.secret) continue;
+      const text = this.reader.read(storedFile(unit.generator.name, unit.machine, file, true));
+      const keys = text === undefined ? undefined : sopsRecipients(text);
+      if (keys === undefined) continue;
+      const wanted = new Set((await this.recipients(unit, spec.deploy)).keys);
+      if (keys.length !== wanted.size || keys.some((k) => !wanted.has(k))) out.push(file);
     }
     return out;
   }
