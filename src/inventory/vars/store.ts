@@ -111,12 +111,16 @@ export class VarsStore {
    */
   async changedRecipients(unit: Unit): Promise<string[]> {
     const out: string[] = [];
+    // The recipients depend only on whether a file is deployed: the store is read once for each.
+    const wantedFor = new Map<boolean, Set<string>>();
     for (const [file, spec] of Object.entries(unit.generator.files)) {
       if (!spec.secret) continue;
       const text = this.reader.read(storedFile(unit.generator.name, unit.machine, file, true));
       const keys = text === undefined ? undefined : sopsRecipients(text);
       if (keys === undefined) continue;
-      const wanted = new Set((await this.recipients(unit, spec.deploy)).keys);
+      let wanted = wantedFor.get(spec.deploy);
+      if (!wanted)
+        wantedFor.set(spec.deploy, (wanted = new Set((await this.recipients(unit, spec.deploy)).keys)));
       if (keys.length !== wanted.size || keys.some((k) => !wanted.has(k))) out.push(file);
     }
     return out;
