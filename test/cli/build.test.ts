@@ -59,6 +59,11 @@ const varsCopies = [
   "secrets/vars/shared/monitoring-token/token",
 ];
 
+/** The bindings both Nix programs below open with: nixpkgs' `lib`, and `pkgs` of fake packages. */
+const withPackages = `lib = import <nixpkgs-lib>;
+  fake = import ./packages.nix;
+  pkgs = fake "pkgs" // { stable = fake "pkgs.stable"; unstable = fake "pkgs.unstable"; };`;
+
 const nix = new NixDir();
 const out = nix.path("out");
 let evaluated: { machines: Record<string, any>; homes: Record<string, any> };
@@ -136,9 +141,7 @@ describe("grove build on the example fleet", () => {
       "rt/decls-home.nix": classDeclarations("home"),
       "rt/packages.nix": fakePackagesNix(names),
       "rt/roundtrip.nix": `let
-  lib = import <nixpkgs-lib>;
-  fake = import ./packages.nix;
-  pkgs = fake "pkgs" // { stable = fake "pkgs.stable"; unstable = fake "pkgs.unstable"; };
+  ${withPackages}
   decls = { nixos = ./decls-nixos.nix; darwin = ./decls-darwin.nix; home = ./decls-home.nix; };
   # What Grove adds for Nix alone (integrated homes, secrets) is not part of Grove's values.
   eval = cls: file:
@@ -171,9 +174,7 @@ in
       "sops/decls-darwin.nix": classDeclarations("darwin"),
       "sops/packages.nix": fakePackagesNix(names),
       "sops/test.nix": `let
-  lib = import <nixpkgs-lib>;
-  fake = import ./packages.nix;
-  pkgs = fake "pkgs" // { stable = fake "pkgs.stable"; unstable = fake "pkgs.unstable"; };
+  ${withPackages}
   decls = { nixos = ./decls-nixos.nix; darwin = ./decls-darwin.nix; };
   # sops-nix's secret options as far as Grove uses them (sops-nix modules/sops/default.nix): a
   # secret's name is its attribute name, and it is decrypted to /run/secrets/<name>, or to
