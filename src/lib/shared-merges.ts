@@ -118,7 +118,11 @@ export function shareMerge(
 ): void {
   let shelf = shelves.get(type);
   if (shelf === undefined) shelves.set(type, (shelf = { entries: [], next: 0, misses: 0 }));
-  if (shelf.misses >= giveUpAfter) return;
+  if (shelf.misses >= giveUpAfter) {
+    // Kept entries would pin the evaluations their definitions close over.
+    shelf.entries.length = 0;
+    return;
+  }
   shelf.misses++;
   const entry = { loc, defs, value };
   if (typeof value === "object" && value !== null) sharedValues.add(value);

@@ -1,3 +1,5 @@
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import {
   deepForce,
@@ -124,5 +126,25 @@ describe("merged values shared between evaluations", () => {
     const withThunk = (v: string) => () => ({ _file: "thunk.nix", config: { tags: [lazy(() => v)] } });
     expect(deepForce(machine("m1", [withThunk("p")]).config.tags)).toEqual(["p", "a", "b"]);
     expect(deepForce(machine("m2", [withThunk("q")]).config.tags)).toEqual(["q", "a", "b"]);
+  });
+
+  it("lets go of evaluations whose merges never repeat", async () => {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    // Each machine's instance holds a condition on its own config: no later machine can reuse it.
+    const own =
+      (port: number) =>
+      ({ config }: { config: Record<string, any> }) => ({
+        config: { instances: { own: { port: mkIf(() => config.host !== "", port) } } },
+      });
+    const refs = Array.from({ length: 20 }, (_, i) => {
+      const m = machine(`m${i}`, [own(1000 + i)]);
+      expect(m.config.instances.own.port).toBe(1000 + i);
+      return new WeakRef(m);
+    });
+    // Let the test's own frames drop their references before collecting.
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    expect(refs.filter((r) => r.deref() !== undefined)).toHaveLength(0);
   });
 });
