@@ -171,6 +171,16 @@ export class Skeleton {
   }
 }
 
+function optionEntry(merge: () => MergedDecl): Entry {
+  let merged: MergedDecl | undefined;
+  return {
+    kind: "option",
+    get merged() {
+      return (merged ??= merge());
+    },
+  };
+}
+
 function makeEntry(loc: readonly string[], decls: readonly DeclSource[]): Entry {
   let optionCount = 0;
   for (const d of decls) {
@@ -188,7 +198,9 @@ function makeEntry(loc: readonly string[], decls: readonly DeclSource[]): Entry 
       );
     }
   }
-  if (optionCount === decls.length) return { kind: "option", merged: mergeSingleOrMany(loc, decls) };
+  // Declarations merge when the option is first used, as in Nix: a bad declaration fails only
+  // an evaluation that reads the option.
+  if (optionCount === decls.length) return optionEntry(() => mergeSingleOrMany(loc, decls));
   if (optionCount === 0) return { kind: "namespace", skeleton: skeletonFor(decls) };
   const optionDecls = decls.filter((d) => isOption(force(d.options)));
   if (optionDecls.every((d) => (force(d.options) as OptionDecl).type?.name === "submodule")) {
@@ -203,7 +215,7 @@ function makeEntry(loc: readonly string[], decls: readonly DeclSource[]): Entry 
             }),
           },
     );
-    return { kind: "option", merged: mergeOptionDecls(loc, asOptions) };
+    return optionEntry(() => mergeOptionDecls(loc, asOptions));
   }
   const first = optionDecls[0]!;
   const prefixes = decls

@@ -87,8 +87,8 @@ function pushDown(v: unknown, tag: string | undefined, out: unknown[]): void {
 
 /** Reads an `mkIf` condition, which must be a boolean (or a thunk returning one). */
 export function evalCondition(condition: unknown, loc: readonly string[], file: string): boolean {
-  let c = force(condition);
-  if (typeof c === "function") c = force(c());
+  // A function written as the condition is called; a thunk that gives a function is an error.
+  const c = force(typeof condition === "function" ? condition() : condition);
   if (typeof c !== "boolean") {
     throw new GroveError("TypeMismatch", "‘mkIf’ called with a non-Boolean condition", {
       path: loc,

@@ -60,7 +60,7 @@ export const lib = {
 export type Lib = typeof lib;
 export { type Assertion, checkAssertions, evaluationWarnings } from "./assertions.js";
 export { type JsonOptions, jsonText } from "./json.js";
-export { deepForce, force, Lazy, lazy } from "./lazy.js";
+export { deepForce, force, Lazy, lazy, takesLazyArgument } from "./lazy.js";
 export { type AttrsSource, attrsSourceOf, ComputedAttrs, lazyAttrs } from "./lazy-attrs.js";
 export {
   type DefinitionTrace,

@@ -72,6 +72,22 @@ export function lazy<T>(fn: () => T): T {
   return Lazy.of(fn) as T;
 }
 
+/** Functions that force their argument only where they use it, as a Nix function does. */
+const lazyArgumentFunctions = new WeakSet<(arg: any) => unknown>();
+
+/**
+ * Marks `fn` as taking its argument lazily: the module system may then pass a thunk (an `apply`
+ * gets its option's value unmerged until it reads it), which `fn` must `force` where it uses it.
+ */
+export function takesLazyArgument<F extends (arg: any) => unknown>(fn: F): F {
+  lazyArgumentFunctions.add(fn);
+  return fn;
+}
+
+export function acceptsLazyArgument(fn: (arg: any) => unknown): boolean {
+  return lazyArgumentFunctions.has(fn);
+}
+
 /** Weak head normal form: unwraps lazy values until a real one appears. */
 export function force(v: unknown): unknown {
   while (Lazy.is(v)) v = v.force();

@@ -15,7 +15,16 @@ import {
   pushDownProperties,
 } from "./definitions.js";
 import { lib } from "./index.js";
-import { enterOption, force, isStackOverflow, Lazy, leaveOption, recursionError } from "./lazy.js";
+import {
+  acceptsLazyArgument,
+  deepForce,
+  enterOption,
+  force,
+  isStackOverflow,
+  Lazy,
+  leaveOption,
+  recursionError,
+} from "./lazy.js";
 import { type AttrsSource, attrsSourceOf, ComputedAttrs, lazyAttrs } from "./lazy-attrs.js";
 import { mkOption } from "./options.js";
 import { didYouMean, nearest, showDefs, showOption, showValue } from "./show.js";
@@ -178,9 +187,17 @@ class Context {
       specialArgs,
       _class: opts.class ?? null,
       _prefix: opts.prefix ?? [],
-      ...(opts.name !== undefined ? { name: opts.name } : {}),
       ...specialArgs,
     };
+    const name = opts.name;
+    if (name !== undefined && !Object.hasOwn(specialArgs, "name")) {
+      // `name` is `_module.args.name`, as in Nix (a module may override it). While modules are
+      // collected it is the name as given, so a module function can use it as a plain string.
+      Object.defineProperty(base, "name", {
+        enumerable: true,
+        get: () => (this.collecting ? name : readModuleArg(this, "name")),
+      });
+    }
     return (this.#args = moduleArgs(this, base));
   }
 
@@ -274,12 +291,17 @@ class Context {
     const full = [...this.prefix, ...def.prefix];
     let shown: unknown = def.value;
     try {
-      shown = force(def.value);
-    } catch {
-      // The definition itself fails; the message still names it.
+      shown = deepForce(def.value);
+    } catch (e) {
+      // A definition that throws is named without its value; a missing attribute or a cycle is
+      // the error itself, as Nix's `tryEval` lets those through.
+      if (escapesTryEval(e)) throw e;
     }
     const parent = def.prefix.slice(0, -1);
-    const siblings = this.root.namesAt(parent).filter((n) => parent.length > 0 || n !== "_module");
+    // Sorted, as Nix lists the names it suggests from: of equally near names, the first wins.
+    const siblings = [...this.root.namesAt(parent)]
+      .sort()
+      .filter((n) => parent.length > 0 || n !== "_module");
     const suggestions = nearest(def.prefix[def.prefix.length - 1]!, siblings).map((s) => [
       ...this.prefix,
       ...parent,
@@ -295,6 +317,18 @@ class Context {
     }
     return new GroveError("UndefinedOption", message, { path: full, file: def.file, line: def.line });
   }
+}
+
+/** Errors Nix's `tryEval` does not catch: evaluation itself failing, not a `throw`. */
+function escapesTryEval(e: unknown): boolean {
+  if (isStackOverflow(e)) return true;
+  return (
+    e instanceof GroveError &&
+    (e.code === "InfiniteRecursion" ||
+      e.code === "EagerConfigRead" ||
+      e.code === "MissingAttribute" ||
+      e.code === "MissingArgument")
+  );
 }
 
 function isEmptyTree(t: unknown): boolean {
@@ -695,6 +729,7 @@ export class OptionNode {
   }
 
   get merging(): Merging {
+    if (this.#merging === undefined) this.checkReadOnly();
     return (this.#merging ??= new Merging(
       this.loc,
       this.type,
@@ -774,32 +809,39 @@ export class OptionNode {
     }
   }
 
-  private compute(): unknown {
-    const { readOnly, apply } = this.merged;
-    if (readOnly) {
-      const defs = this.allDefs();
-      if (defs.length > 1) {
-        const separate = defs.map((d) => {
-          let value: unknown;
-          try {
-            value = mergeDefinitions(this.loc, this.type, [d]).mergedValue;
-          } catch {
-            value = d.value;
-          }
-          return { file: d.file, line: d.line, value };
-        });
-        throw new GroveError(
-          "ReadOnly",
-          `The option \`${showOption(this.loc)}' is read-only, but it's set multiple times. Definition values:${showDefs(separate)}`,
-          {
-            path: this.loc,
-            file: separate[1]?.file,
-          },
-        );
+  /** A read-only option set more than once (its default counts) has no value, nor definitions. */
+  private checkReadOnly(): void {
+    if (!this.merged.readOnly) return;
+    const defs = this.allDefs();
+    if (defs.length <= 1) return;
+    const separate = defs.map((d) => {
+      let value: unknown;
+      try {
+        value = mergeDefinitions(this.loc, this.type, [d]).mergedValue;
+      } catch {
+        value = d.value;
       }
+      return { file: d.file, line: d.line, value };
+    });
+    throw new GroveError(
+      "ReadOnly",
+      `The option \`${showOption(this.loc)}' is read-only, but it's set multiple times. Definition values:${showDefs(separate)}`,
+      {
+        path: this.loc,
+        file: separate[1]?.file,
+      },
+    );
+  }
+
+  private compute(): unknown {
+    const { apply } = this.merged;
+    this.checkReadOnly();
+    // An `apply` that takes no argument never forces the merged value, as a Nix function ignoring
+    // it; one that takes its argument lazily gets it unmerged until it reads it.
+    if (apply) {
+      if (apply.length === 0) return apply(undefined);
+      return apply(acceptsLazyArgument(apply) ? Lazy.of(() => this.mergedValue()) : this.mergedValue());
     }
-    // An `apply` that takes no argument never forces the merged value, as a Nix function ignoring it.
-    if (apply) return apply.length === 0 ? apply(undefined) : apply(this.mergedValue());
     return this.mergedValue();
   }
 
@@ -992,6 +1034,7 @@ function unify(
   if (full) {
     let bad: string[] | undefined;
     for (const k of Object.keys(m)) if (!fullModuleKeys.has(k)) (bad ??= []).push(k);
+    bad?.sort();
     if (bad !== undefined) {
       throw new GroveError(
         "BadModule",

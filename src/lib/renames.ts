@@ -2,6 +2,7 @@ import { GroveError } from "../errors.js";
 import { Lazy } from "./lazy.js";
 import { mkOption } from "./options.js";
 import { showFiles, showOption } from "./show.js";
+import { submodule } from "./types/submodule.js";
 import { mkIf, mkMerge, mkOverride, priorities } from "./wrappers.js";
 
 type Path = readonly string[];
@@ -65,17 +66,21 @@ function rename(from: Path, to: Path, opts: { visible: boolean; warn: boolean })
         "type",
         {
           enumerable: true,
-          get: () => (hasPath(to, options) ? getAttrFromPath(to, options, "target").type : undefined),
+          // A target Nix cannot find here (inside a submodule's instances, say), or a namespace,
+          // gives an empty submodule, as Nix's `doRename` does.
+          get: () =>
+            (hasPath(to, options) ? getAttrFromPath(to, options, "target").type : undefined) ?? submodule({}),
         },
       ),
     ),
     config: mkMerge([
+      // An alias defines `warnings` too (an empty list), as Nix's `doRename` does.
       Lazy.of(() =>
-        opts.warn && hasPath(["warnings"], options)
+        hasPath(["warnings"], options)
           ? {
               warnings: Lazy.of(() => {
                 const fromOpt = getAttrFromPath(from, options, "source");
-                return fromOpt.isDefined
+                return opts.warn && fromOpt.isDefined
                   ? [
                       `The option \`${showOption(from)}' defined in ${showFiles(fromOpt.files)} has been renamed to \`${showOption(to)}'.`,
                     ]

@@ -81,8 +81,12 @@ export function evaluateCheck(c: Case, check: Check): Outcome {
       ...(c.class ? { class: c.class } : {}),
     });
     if (check.withAssertions) {
-      const assertions = deepForce(r.config.assertions) as { assertion: boolean; message: string }[];
-      const failed = assertions.filter((a) => !a.assertion).map((a) => a.message);
+      // As the reference does: every assertion is read, a message only when its assertion fails.
+      const assertions = force(r.config.assertions) as unknown[];
+      const failed = assertions
+        .map((a) => force(a) as { assertion: unknown; message: unknown })
+        .filter((a) => force(a.assertion) !== true)
+        .map((a) => deepForce(a.message) as string);
       if (failed.length > 0)
         throw new GroveError(
           "AssertionFailed",

@@ -23,6 +23,7 @@ import {
   mkVMOverride,
   type OptionType,
   resolveDeferred,
+  takesLazyArgument,
   types,
 } from "../lib/index.js";
 import { nixEqual } from "../lib/types/type.js";
@@ -150,7 +151,9 @@ export function compileExpr(e: Json, sc: Scope): Compiled {
     const body = compileExpr(e.body as Json, sc);
     // A function that ignores its argument does not force it (an `apply` that drops the value).
     if (!usesVar(e.body as Json, name)) return (env) => () => body(env);
-    return (env) => (x: unknown) => body({ args: env.args, vars: { ...env.vars, [name]: x } });
+    // Variables are forced where they are read: the argument may be given as a thunk.
+    return (env) =>
+      takesLazyArgument((x: unknown) => body({ args: env.args, vars: { ...env.vars, [name]: x } }));
   }
   const [k, a] = Object.entries(e)[0] as [string, Json];
   const sub = (x: Json) => compileExpr(x, sc);
@@ -413,12 +416,9 @@ function compileDefRaw(d: Json, sc: Scope): Compiled {
       case "if": {
         const cond = compileExpr(d.cond as Json, sc);
         const value = compileDef(d.value as Json, sc);
-        // Read once per evaluation, however many attributes it is pushed into. A function, not a
-        // thunk: a condition that is itself a function must stay an error, not be called.
-        return (env) => {
-          let known: unknown;
-          return mkIf(() => (known ??= cond(env)) as boolean, value(env));
-        };
+        // A thunk: read once per evaluation, however many attributes it is pushed into, and kept
+        // as data where a type takes the wrapper as it is.
+        return (env) => mkIf(Lazy.of(() => cond(env)) as unknown as boolean, value(env));
       }
       case "merge": {
         const values = (d.values as Json[]).map((x) => compileDef(x, sc));

@@ -80,7 +80,8 @@ export const anything: OptionType = mkOptionType({
       case "value":
         return mergeOneOption(loc, defs);
       case "list":
-        return (mergeEqualOption(loc, defs) as unknown[]).map(force);
+        // The list as it is: its items stay unread until used.
+        return mergeEqualOption(loc, defs);
       case "lambda":
         return (arg: unknown) =>
           anything.merge(

@@ -100,7 +100,9 @@ export function submoduleWith(attrs: SubmoduleWithOptions): OptionType {
         modules,
         class: cls,
         specialArgs,
-        shorthandOnlyDefinesConfig: attrs.shorthandOnlyDefinesConfig ?? false,
+        // An explicit null (options nested under a submodule option) defers to the other side.
+        shorthandOnlyDefinesConfig:
+          attrs.shorthandOnlyDefinesConfig === undefined ? false : attrs.shorthandOnlyDefinesConfig,
         description: attrs.description ?? null,
       },
       binOp: (l, r) => {
@@ -108,7 +110,7 @@ export function submoduleWith(attrs: SubmoduleWithOptions): OptionType {
           if (a === null) return b;
           if (b === null || a === b) return a;
           throw new GroveError(
-            "DuplicateDeclaration",
+            what === "class" ? "ClassMismatch" : "DuplicateDeclaration",
             `A submoduleWith option is declared multiple times with conflicting ${what} values ${JSON.stringify(a)} and ${JSON.stringify(b)}.`,
           );
         };
