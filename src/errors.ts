@@ -388,5 +388,14 @@ export function isGroveError(e: unknown): e is GroveError {
 
 /** Renders an option path the way Nix prints it: `a.b."c d"`. */
 export function showPath(path: readonly string[]): string {
-  return path.map((p) => (/^[A-Za-z_][A-Za-z0-9_'-]*$/.test(p) ? p : JSON.stringify(p))).join(".");
+  return path.map(showPathPart).join(".");
+}
+
+const nixKeywords = new Set(["assert", "else", "if", "in", "inherit", "let", "or", "rec", "then", "with"]);
+
+/** As Nix's `showOption`: `*` and `<placeholder>` bare, other non-identifiers quoted. */
+function showPathPart(p: string): string {
+  if (p === "*" || /^<.*>$/s.test(p)) return p;
+  if (/^[A-Za-z_][A-Za-z0-9_'-]*$/.test(p) && !nixKeywords.has(p)) return p;
+  return JSON.stringify(p).replaceAll("$", "\\$");
 }

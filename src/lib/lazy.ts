@@ -94,6 +94,25 @@ export function force(v: unknown): unknown {
   return v;
 }
 
+const lazyItems: ProxyHandler<unknown[]> = {
+  get(items, key, receiver) {
+    return force(Reflect.get(items, key, receiver));
+  },
+  getOwnPropertyDescriptor(items, key) {
+    const d = Reflect.getOwnPropertyDescriptor(items, key);
+    if (d && "value" in d) d.value = force(d.value);
+    return d;
+  },
+};
+
+/**
+ * A list whose lazy items are computed when first read (by index, iteration, `map`, JSON…), as
+ * Nix's list items are: an item that fails fails only the code that reads it.
+ */
+export function lazyList(items: unknown[]): unknown[] {
+  return items.some((x) => Lazy.is(x)) ? new Proxy(items, lazyItems) : items;
+}
+
 /** Forces a value and everything inside it (lists, attribute sets, getters). */
 export function deepForce(v: unknown, seen: Set<object> = new Set()): unknown {
   v = force(v);

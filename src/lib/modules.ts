@@ -1147,10 +1147,9 @@ function collectModules(ctx: Context, initial: readonly unknown[], internal: Nor
       } finally {
         ctx.loading = prev;
       }
-      if (loc && isAttrs(m) && !(m as Record<symbol, unknown>)[moduleLocation]) {
-        return unify(loc.file, fallbackKey, m as Record<string, unknown>, loc.line);
-      }
       line = loc?.line ?? parentLine;
+      // What a function returns is a module as it is, as in Nix: an `mkMerge` is its config.
+      if (isAttrs(m)) return unify(loc?.file ?? parentFile, fallbackKey, m as Record<string, unknown>, line);
     }
     if (Array.isArray(m)) {
       throw new GroveError(

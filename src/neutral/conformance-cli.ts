@@ -2,7 +2,7 @@
 /** `npm run conformance -- DIR`: runs every case file in DIR and prints `N passed, N failed`. */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { type Case, runCase } from "./conformance.js";
+import { type Case, parseCase, runCase } from "./conformance.js";
 
 function caseFiles(dir: string): string[] {
   return readdirSync(dir)
@@ -24,7 +24,7 @@ let failed = 0;
 for (const file of dirs.flatMap(caseFiles)) {
   let c: Case;
   try {
-    c = JSON.parse(readFileSync(file, "utf8")) as Case;
+    c = parseCase(readFileSync(file, "utf8"));
   } catch (e) {
     failed++;
     console.log(`FAIL ${file}: unreadable case (${(e as Error).message})`);

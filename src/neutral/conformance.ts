@@ -3,7 +3,7 @@
  * is a fresh evaluation, compared with what real Nix computed.
  */
 import { type ErrorCode, GroveError } from "../errors.js";
-import { deepForce, evalModules, force } from "../lib/index.js";
+import { deepForce, evalModules, FloatValue, force } from "../lib/index.js";
 import { nixEqual } from "../lib/types/type.js";
 import { caseModules, type Json } from "./translate.js";
 
@@ -22,6 +22,37 @@ export interface Case {
   specialArgs?: Record<string, unknown>;
   modules: Json[];
   checks: Check[];
+}
+
+const floatKey = "\u0000float";
+
+/**
+ * A case file's JSON, numbers written with a point or an exponent read as floats (`2.0` is a
+ * float in Nix, as in the Nix the case is turned into), which `JSON.parse` alone would lose.
+ */
+export function parseCase(text: string): Case {
+  let marked = "";
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '"') {
+      for (i++; text[i] !== '"'; i++) if (text[i] === "\\") i++;
+      continue;
+    }
+    if (c !== "-" && (c < "0" || c > "9")) continue;
+    let end = i;
+    while (end < text.length && /[-+0-9.eE]/.test(text[end]!)) end++;
+    const token = text.slice(i, end);
+    if (/[.eE]/.test(token)) {
+      marked += `${text.slice(from, i)}{"\\u0000float":${token}}`;
+      from = end;
+    }
+    i = end - 1;
+  }
+  marked += text.slice(from);
+  return JSON.parse(marked, (_k, v) =>
+    v !== null && typeof v === "object" && floatKey in v ? new FloatValue(v[floatKey] as number) : v,
+  ) as Case;
 }
 
 /** Grove's error codes as the error kinds Nix's messages are classified into. */

@@ -5,6 +5,7 @@
 import { GroveError } from "../errors.js";
 import {
   deepForce,
+  FloatValue,
   force,
   Lazy,
   mkAfter,
@@ -81,7 +82,7 @@ function bad(what: string): GroveError {
 }
 
 function isObj(v: Json | undefined): v is Obj {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof FloatValue);
 }
 
 function missing(key: string | number): GroveError {
@@ -509,9 +510,9 @@ function compileTypeRaw(t: Json, sc: Scope): Compiled<OptionType> {
     case "separatedString":
       return () => types.separatedString(a as string);
     case "ints.between":
-      return () => types.ints.between((a as number[])[0]!, (a as number[])[1]!);
+      return () => types.ints.between(Number((a as Json[])[0]), Number((a as Json[])[1]));
     case "numbers.between":
-      return () => types.numbers.between((a as number[])[0]!, (a as number[])[1]!);
+      return () => types.numbers.between(Number((a as Json[])[0]), Number((a as Json[])[1]));
     case "submodule": {
       const ms = modules(Array.isArray(a) ? a : [a]);
       return (env) => types.submodule(ms.map((m) => m(env)));

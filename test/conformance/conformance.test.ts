@@ -1,13 +1,13 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type Case, evaluateCheck, judge } from "../../src/neutral/conformance.js";
+import { evaluateCheck, judge, parseCase } from "../../src/neutral/conformance.js";
 
 const dir = join(import.meta.dirname, "../../../shared/conformance/cases");
 const cases = readdirSync(dir)
   .filter((f) => f.endsWith(".json"))
   .sort()
-  .map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")) as Case);
+  .map((f) => parseCase(readFileSync(join(dir, f), "utf8")));
 
 describe("module-system conformance with real Nix", () => {
   it("has the public cases", () => {

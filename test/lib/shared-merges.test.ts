@@ -59,7 +59,10 @@ describe("merged values shared between evaluations", () => {
     }).config;
     expect(elsewhere.tags).not.toBe(a.tags);
     const bad = () =>
-      evalModules({ modules: [aspectOptions, { _file: "other.nix", config: { tags: [1] } }] }).config.tags;
+      // A list's items are checked when read, as in Nix.
+      deepForce(
+        evalModules({ modules: [aspectOptions, { _file: "other.nix", config: { tags: [1] } }] }).config.tags,
+      );
     expect(bad).toThrow(/other\.nix/);
   });
 

@@ -5,24 +5,17 @@ import { showOption } from "../show.js";
 import { attrsOf } from "./containers.js";
 import {
   defaultFunctor,
+  FloatValue,
   getFiles,
   mergeDefaultOption,
   mergeEqualOption,
   mergeOneOption,
   mkOptionType,
+  nixEqual,
   type OptionType,
 } from "./type.js";
 
-/** Marks a number as a float, so `float` accepts `float(1)` and Nix output renders `1.0`. */
-export class FloatValue {
-  constructor(readonly value: number) {}
-  valueOf(): number {
-    return this.value;
-  }
-  toJSON(): number {
-    return this.value;
-  }
-}
+export { FloatValue };
 
 export function isInt(v: unknown): v is number {
   return typeof v === "number" && Number.isInteger(v);
@@ -48,14 +41,29 @@ export const unspecified = mkOptionType({
   merge: mergeDefaultOption,
 });
 
+/** Nix's `builtins.typeOf`. */
+function nixTypeOf(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "list";
+  if (typeof v === "function") return "lambda";
+  if (typeof v === "number") return Number.isInteger(v) ? "int" : "float";
+  if (v instanceof FloatValue) return "float";
+  if (typeof v === "boolean") return "bool";
+  return typeof v === "object" ? "set" : typeof v;
+}
+
+/** Nix's `builtins.typeOf`, with sets that coerce to a string (packages) apart, as `anything` sees them. */
 function anythingKind(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "list";
   if (typeof v === "function") return "lambda";
-  if (typeof v === "object")
-    return Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null
-      ? "set"
-      : "value";
+  if (typeof v === "number") return Number.isInteger(v) ? "int" : "float";
+  if (v instanceof FloatValue) return "float";
+  if (typeof v === "object") {
+    const proto = Object.getPrototypeOf(v);
+    if (proto !== Object.prototype && proto !== null) return "stringCoercibleSet";
+    return "outPath" in v || "__toString" in v ? "stringCoercibleSet" : "set";
+  }
   return typeof v;
 }
 
@@ -77,11 +85,8 @@ export const anything: OptionType = mkOptionType({
     switch (kind) {
       case "set":
         return attrsOf(anything).merge(loc, defs);
-      case "value":
+      case "stringCoercibleSet":
         return mergeOneOption(loc, defs);
-      case "list":
-        // The list as it is: its items stay unread until used.
-        return mergeEqualOption(loc, defs);
       case "lambda":
         return (arg: unknown) =>
           anything.merge(
@@ -89,6 +94,7 @@ export const anything: OptionType = mkOptionType({
             defs.map((d) => ({ file: d.file, value: force((d.value as (a: unknown) => unknown)(arg)) })),
           );
       default:
+        // Lists as they are: their items stay unread until used.
         return mergeEqualOption(loc, defs);
     }
   },
@@ -177,7 +183,7 @@ export const singleLineStr = mkOptionType({
 export function separatedString(sep: string): OptionType {
   return mkOptionType({
     name: "separatedString",
-    description: sep === "" ? "Concatenated string" : `strings concatenated with ${JSON.stringify(sep)}`,
+    description: `strings concatenated with ${JSON.stringify(sep)}`,
     descriptionClass: "noun",
     check: isString,
     merge: (_loc, defs) => defs.map((d) => d.value as string).join(sep),
@@ -292,7 +298,7 @@ export const pathInStore = pathWith({ inStore: true });
 
 export function enumType(values: readonly unknown[]): OptionType {
   const show = (v: unknown) =>
-    isString(v) ? JSON.stringify(v) : isInt(v) || typeof v === "boolean" ? String(v) : `<${typeof v}>`;
+    isString(v) ? JSON.stringify(v) : isInt(v) || typeof v === "boolean" ? String(v) : `<${nixTypeOf(v)}>`;
   const description =
     values.length === 0
       ? "impossible (empty enum)"
@@ -303,12 +309,14 @@ export function enumType(values: readonly unknown[]): OptionType {
     name: "enum",
     description,
     descriptionClass: values.length < 2 ? "noun" : "conjunction",
-    check: (v) => values.some((x) => x === v),
+    check: (v) => values.some((x) => nixEqual(x, v)),
     merge: mergeEqualOption,
     functor: {
       ...defaultFunctor("enum"),
       payload: values,
-      binOp: (a: unknown[], b: unknown[]) => [...new Set([...a, ...b])],
+      // Nix's `unique`: the first of equal values is kept.
+      binOp: (a: unknown[], b: unknown[]) =>
+        [...a, ...b].filter((v, i, all) => all.findIndex((w) => nixEqual(w, v)) === i),
       make: enumType,
     },
   });

@@ -1,6 +1,6 @@
 import { GroveError } from "../../errors.js";
 import { isAttrs, Merging, mergeDefinitions } from "../definitions.js";
-import { force, Lazy } from "../lazy.js";
+import { force, Lazy, lazyList } from "../lazy.js";
 import { ComputedAttrs, lazyAttrs } from "../lazy-attrs.js";
 import { showDefs, showOption } from "../show.js";
 import { typeTag } from "../wrappers.js";
@@ -55,10 +55,10 @@ export function listOf(elemType: OptionType): OptionType {
             const merging = mergeDefinitions([...loc, `[definition ${n + 1}-entry ${m + 1}]`], elemType, [
               { file: def.file, line: def.line, value: item },
             ]);
-            if (merging.isDefined) out.push(merging.mergedValue);
+            if (merging.isDefined) out.push(Lazy.of(() => merging.mergedValue));
           }
         }
-        return out;
+        return lazyList(out);
       },
     }),
     emptyValue: { value: [] },

@@ -41,7 +41,7 @@ import {
 } from "./containers.js";
 import { packageType } from "./package.js";
 import { deferredModule, deferredModuleWith, submodule, submoduleWith } from "./submodule.js";
-import { mkOptionType, type OptionType } from "./type.js";
+import { mkOptionType, type OptionType, registerCanonicalTypes } from "./type.js";
 
 const number = either(int, float);
 
@@ -49,7 +49,7 @@ function numberWith(
   check: (n: number) => boolean,
   name: string,
   description: string,
-  descriptionClass: "noun" | "nonRestrictiveClause",
+  descriptionClass: "conjunction" | "nonRestrictiveClause",
 ): OptionType {
   return { ...addCheck(number, (v) => check(Number(v))), name, description, descriptionClass };
 }
@@ -77,7 +77,8 @@ export const types = {
         (n) => n >= lo && n <= hi,
         "numberBetween",
         `integer or floating point number between ${lo} and ${hi} (both inclusive)`,
-        "noun",
+        // `number`'s class, as Nix's `addCheck number … // { description }` keeps it.
+        "conjunction",
       ),
     nonnegative: numberWith(
       (n) => n >= 0,
@@ -127,6 +128,8 @@ export const types = {
   mkOptionType,
   isFloat,
 };
+
+registerCanonicalTypes(types);
 
 export type Types = typeof types;
 export type { Def, OptionType } from "./type.js";

@@ -79,10 +79,33 @@ export function defaultFunctor(name: string, make: ((payload: any) => OptionType
   return { name, payload: null, binOp: () => null, make };
 }
 
-/** Two declarations of one option merge their types when the functors agree (Nix's defaultTypeMerge). */
-export function defaultTypeMerge(f: Functor, other: Functor, self: OptionType): OptionType | null {
+/** `lib.types` by name: what two declarations of a type without a payload merge into. */
+const canonicalTypes = new Map<string, OptionType>();
+
+/** Records the named types (`types.int`, `types.str`…) for {@link defaultTypeMerge}. */
+export function registerCanonicalTypes(types: Record<string, unknown>): void {
+  for (const [name, t] of Object.entries(types)) {
+    if ((t as { _type?: unknown } | null)?._type === "option-type") canonicalTypes.set(name, t as OptionType);
+  }
+}
+
+/**
+ * Two declarations of one option merge their types when the functors agree (Nix's
+ * `defaultTypeMerge`). Without a payload the result is the named type itself: `ints.between 0 10`
+ * declared twice is `int`, its bounds gone, as in Nix. A type Nix could not name merges only
+ * with itself.
+ */
+export function defaultTypeMerge(
+  f: Functor,
+  other: Functor,
+  self: OptionType,
+  otherType: OptionType,
+): OptionType | null {
   if (f.name !== other.name) return null;
-  if (f.payload === null || other.payload === null) return f.payload === other.payload ? self : null;
+  if (f.payload === null || other.payload === null) {
+    if (f.payload !== other.payload) return null;
+    return canonicalTypes.get(f.name) ?? (self === otherType ? self : null);
+  }
   const merged = f.binOp(f.payload, other.payload);
   if (merged === null || merged === undefined || f.make === null) return null;
   return f.make(merged);
@@ -121,7 +144,7 @@ export function mkOptionType(spec: TypeSpec): OptionType {
     getSubOptions: spec.getSubOptions ?? (() => ({})),
     getSubModules: spec.getSubModules ?? null,
     substSubModules: spec.substSubModules ?? (() => type),
-    typeMerge: spec.typeMerge ?? ((other) => defaultTypeMerge(functor, other.functor, type)),
+    typeMerge: spec.typeMerge ?? ((other) => defaultTypeMerge(functor, other.functor, type, other)),
     functor,
     nestedTypes: spec.nestedTypes ?? {},
     deprecationMessage: spec.deprecationMessage ?? null,
@@ -164,7 +187,21 @@ const prioritySuggestion =
   "Use `lib.mkForce value` or `lib.mkDefault value` to change the priority on any of these definitions.";
 
 /** Structural equality, as Nix's `==` (functions are never equal to anything). */
+/** Marks a number as a float, so `float` accepts `float(1)` and Nix output renders `1.0`. */
+export class FloatValue {
+  constructor(readonly value: number) {}
+  valueOf(): number {
+    return this.value;
+  }
+  toJSON(): number {
+    return this.value;
+  }
+}
+
+/** Nix's `==`: structural on lists and sets, numbers by value (`1 == 1.0`), functions never equal. */
 export function nixEqual(a: unknown, b: unknown): boolean {
+  if (a instanceof FloatValue) a = a.value;
+  if (b instanceof FloatValue) b = b.value;
   if (a === b) return typeof a !== "function";
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
   if (Array.isArray(a)) {
@@ -211,7 +248,7 @@ export function mergeUniqueOption(
 export const mergeOneOption = mergeUniqueOption("", (_loc, defs) => defs[0]!.value);
 
 function isAttrsValue(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof FloatValue);
 }
 
 /** The merge of `unspecified`: lists concatenate, sets combine, strings join, equal ints pass. */
