@@ -148,9 +148,26 @@ export const nonEmptyStr = mkOptionType({
   merge: mergeEqualOption,
 });
 
+/** POSIX character classes (Nix's regular expressions are POSIX extended ones) as JS ranges. */
+const posixClasses: Record<string, string> = {
+  alpha: "A-Za-z",
+  digit: "0-9",
+  alnum: "A-Za-z0-9",
+  upper: "A-Z",
+  lower: "a-z",
+  space: " \\t\\n\\r\\f\\v",
+  blank: " \\t",
+  punct: "!-\\/:-@\\[-`{-~",
+  xdigit: "0-9A-Fa-f",
+  cntrl: "\\x00-\\x1f\\x7f",
+  print: "\\x20-\\x7e",
+  graph: "\\x21-\\x7e",
+};
+
 /** Nix's `builtins.match`: the whole string must match. */
 function fullMatch(pattern: string): RegExp {
-  return new RegExp(`^(?:${pattern})$`, "s");
+  const js = pattern.replace(/\[:([a-z]+):\]/g, (whole, name: string) => posixClasses[name] ?? whole);
+  return new RegExp(`^(?:${js})$`, "s");
 }
 
 export function strMatching(pattern: string): OptionType {
@@ -270,6 +287,18 @@ export const ints = {
 
 export const port = ints.u16;
 
+/** Nix's `toString` of a string-like value (a string, or a set with `outPath` or `__toString`). */
+function stringLike(v: unknown): string | undefined {
+  if (isString(v)) return v;
+  if (!isAttrs(v)) return undefined;
+  const set = v as Record<string, unknown>;
+  if (typeof set.__toString === "function") {
+    const s = force((set.__toString as (self: unknown) => unknown)(v));
+    return isString(s) ? s : undefined;
+  }
+  return "outPath" in set ? stringLike(force(set.outPath)) : undefined;
+}
+
 export function pathWith(opts: { absolute?: boolean | null; inStore?: boolean | null } = {}): OptionType {
   const absolute = opts.absolute ?? null;
   const inStore = opts.inStore ?? null;
@@ -279,9 +308,12 @@ export function pathWith(opts: { absolute?: boolean | null; inStore?: boolean | 
     description,
     descriptionClass: "noun",
     check: (v) => {
-      if (!isString(v)) return false;
-      const isAbs = v.startsWith("/");
-      const isStore = v.startsWith("/nix/store/");
+      // A set that turns into a string (`outPath`, a package) is a path too, unless the path
+      // must be outside the store.
+      const text = inStore === false ? (isString(v) ? v : undefined) : stringLike(v);
+      if (text === undefined) return false;
+      const isAbs = text.startsWith("/");
+      const isStore = text.startsWith("/nix/store/");
       return (absolute === null || absolute === isAbs) && (inStore === null || inStore === isStore);
     },
     merge: mergeEqualOption,

@@ -7,6 +7,7 @@ import { typeTag } from "../wrappers.js";
 import {
   type CheckedMerge,
   checkDefsForError,
+  checksWhileMerging,
   type Def,
   defaultFunctor,
   type Functor,
@@ -229,7 +230,9 @@ export function unique(message: string, type: OptionType): OptionType {
     check: type.check,
     merge,
     checkAndMerge: (loc, defs) => {
-      if (defs.length > 1) return { headError: null, value: () => merge(loc, defs) };
+      // Every definition is checked first; only then is being defined twice the error.
+      if (defs.length > 1)
+        return { headError: checkDefsForError(type.check, defs), value: () => merge(loc, defs) };
       return type.checkAndMerge(loc, defs);
     },
     emptyValue: () => type.emptyValue,
@@ -312,18 +315,27 @@ export function coercedTo(
   coerce: (v: unknown) => unknown,
   finalType: OptionType,
 ): OptionType {
+  const check = (v: unknown) =>
+    (coercedType.check(v) && finalType.check(force(coerce(v)))) || finalType.check(v);
   return mkOptionType({
     name: "coercedTo",
     description: () =>
       `${phrase((c) => c === "noun", finalType)} or ${phrase((c) => c === "noun", coercedType)} convertible to it`,
-    check: (v) => (coercedType.check(v) && finalType.check(force(coerce(v)))) || finalType.check(v),
+    check,
     checkAndMerge: (loc, defs) => {
+      const coercible = (d: Def) =>
+        checksWhileMerging(coercedType)
+          ? coercedType.checkAndMerge(loc, [d]).headError === null
+          : coercedType.check(d.value);
       const finalDefs = defs.map((d) =>
-        coercedType.checkAndMerge(loc, [d]).headError === null
-          ? { file: d.file, line: d.line, value: force(coerce(d.value)) }
-          : d,
+        coercible(d) ? { file: d.file, line: d.line, value: force(coerce(d.value)) } : d,
       );
-      return finalType.checkAndMerge(loc, finalDefs);
+      if (checksWhileMerging(finalType)) return finalType.checkAndMerge(loc, finalDefs);
+      // Otherwise Nix checks the definitions as written, then merges the coerced ones unchecked.
+      return {
+        headError: checkDefsForError(check, defs),
+        value: () => finalType.merge(loc, finalDefs),
+      };
     },
     emptyValue: () => finalType.emptyValue,
     getSubOptions: finalType.getSubOptions,
@@ -352,6 +364,8 @@ export function addCheck(type: OptionType, extra: (v: unknown) => boolean): Opti
     getSubModules: type.getSubModules,
     substSubModules: (m) => addCheck(type.substSubModules(m), extra),
     functor: type.functor,
+    // Merged with another declaration as the type it checks more (the extra check is lost, as in Nix).
+    typeMerge: type.typeMerge,
     nestedTypes: type.nestedTypes,
   });
 }

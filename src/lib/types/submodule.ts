@@ -21,7 +21,9 @@ export interface SubmoduleWithOptions {
   class?: string | null;
 }
 
-const isModuleLike = (v: unknown) => isAttrs(v) || typeof v === "function";
+/** A module, a module function, or (as Nix's check allows) an absolute path to a module file. */
+const isModuleLike = (v: unknown) =>
+  isAttrs(v) || typeof v === "function" || (typeof v === "string" && v.startsWith("/"));
 
 /**
  * The evaluation a submodule's value (its `config`) came from, or undefined for any other value.

@@ -164,6 +164,14 @@ export function checkDefsForError(check: (v: unknown) => boolean, defs: readonly
   return bad ? `Definition values:${showDefs(bad)}` : null;
 }
 
+/** Types whose merge checks the definitions itself, as Nix's `merge.v2` types do. */
+const v2Types = new Set(["listOf", "attrsOf", "lazyAttrsOf", "submodule", "either", "coercedTo"]);
+
+/** Whether `type` checks its definitions while it merges them (Nix's `merge.v2`). */
+export function checksWhileMerging(type: OptionType): boolean {
+  return v2Types.has(type.name);
+}
+
 /** The type error Nix raises for a definition that fails its option's type. */
 export function typeError(
   loc: readonly string[],
@@ -172,9 +180,11 @@ export function typeError(
   defs?: readonly Def[],
 ): GroveError {
   const first = defs?.[0];
+  // Types that check while they merge (Nix's `merge.v2`) word the error as Nix does for them.
+  const shown = v2Types.has(type.name) ? `TypeError: ${detail}` : detail;
   return new GroveError(
     "TypeMismatch",
-    `A definition for option \`${showOption(loc)}' is not of type \`${type.description}'. ${detail}`,
+    `A definition for option \`${showOption(loc)}' is not of type \`${type.description}'. ${shown}`,
     { path: loc, file: first?.file, line: first?.line },
   );
 }
