@@ -127,7 +127,8 @@ export function dischargeProperties(defs: readonly Def[], loc: readonly string[]
   return out;
 }
 
-function prioOf(v: unknown): number {
+/** The priority a definition's value carries: its `mkOverride`'s, or that of a plain definition. */
+export function prioOf(v: unknown): number {
   return typeTag(v) === "override" ? (v as { priority: number }).priority : priorities.plain;
 }
 

@@ -12,6 +12,7 @@ import {
   isAttrs,
   Merging,
   mergeDefinitions,
+  prioOf,
   pushDownProperties,
 } from "./definitions.js";
 import { lib } from "./index.js";
@@ -231,7 +232,7 @@ class Context {
       let source: AttrsSource = this.root;
       if (freeformType !== null && freeformType !== undefined) {
         const found: Unmatched[] = [];
-        this.root.unmatched(found, [], false);
+        this.root.unmatched(found, [], false, true);
         const defs = found.map((d) => ({
           file: d.file,
           line: d.line,
@@ -282,7 +283,12 @@ class Context {
     if (this.moduleSetting("check") === true && this.moduleSetting("freeformType") === null) {
       const found: Unmatched[] = [];
       this.root.unmatched(found, [], true);
-      if (found.length > 0) throw this.undefinedOption(found[0]!);
+      if (found.length > 0) {
+        // The error names the definition Nix would: the first in sorted order.
+        const first: Unmatched[] = [];
+        this.root.unmatched(first, [], true, true);
+        throw this.undefinedOption(first[0]!);
+      }
     }
     this.#checked = true;
   }
@@ -476,33 +482,54 @@ class Namespace implements AttrsSource {
 
   /**
    * Definitions here and below that no option declares (Nix's `unmatchedDefns`), appended to
-   * `out`; stops at the first one when `firstOnly`.
+   * `out`; stops at the first one when `firstOnly`. With `inOrder`, names are walked sorted, as
+   * Nix lists them: the first found is the one Nix's error names.
    */
-  unmatched(out: Unmatched[], prefix: string[], firstOnly: boolean): void {
+  unmatched(out: Unmatched[], prefix: string[], firstOnly: boolean, inOrder = false): void {
     if (this.configs.length === 0) return;
     const decls = this.decls;
-    for (const name of decls.keys()) {
+    const defs = this.defs;
+    // Every declared name is looked at (a declaration that cannot be one fails here, as in Nix),
+    // and every undeclared name that has definitions.
+    if (inOrder) {
+      for (const name of [...new Set([...decls.keys(), ...defs.keys()])].sort()) {
+        if (this.unmatchedAt(name, out, prefix, firstOnly, true)) return;
+      }
+      return;
+    }
+    for (const name of decls.keys()) if (this.unmatchedAt(name, out, prefix, firstOnly, false)) return;
+    for (const name of defs.keys()) {
+      if (!decls.has(name) && this.unmatchedAt(name, out, prefix, firstOnly, false)) return;
+    }
+  }
+
+  /** {@link unmatched} for one name; whether to stop (the first was wanted and is found). */
+  private unmatchedAt(
+    name: string,
+    out: Unmatched[],
+    prefix: string[],
+    firstOnly: boolean,
+    inOrder: boolean,
+  ): boolean {
+    if (this.decls.has(name)) {
       // Options need no node here: only namespaces hold definitions to look into.
-      if (this.skeleton.entry(name, this)?.kind !== "namespace") continue;
+      if (this.skeleton.entry(name, this)?.kind !== "namespace") return false;
       // One path array for the whole walk, copied only for what is found.
       prefix.push(name);
-      (this.child(name) as Namespace).unmatched(out, prefix, firstOnly);
+      (this.child(name) as Namespace).unmatched(out, prefix, firstOnly, inOrder);
       prefix.pop();
-      if (firstOnly && out.length > 0) return;
+      return firstOnly && out.length > 0;
     }
-    const defs = this.defs;
-    for (const name of defs.keys()) {
-      if (decls.has(name)) continue;
-      for (const c of defs.get(name)!) {
-        out.push({
-          file: c.file,
-          line: c.line,
-          prefix: [...prefix, name],
-          value: Lazy.ref(c.config as object, name),
-        });
-        if (firstOnly) return;
-      }
+    for (const c of this.defs.get(name)!) {
+      out.push({
+        file: c.file,
+        line: c.line,
+        prefix: [...prefix, name],
+        value: Lazy.ref(c.config as object, name),
+      });
+      if (firstOnly) return true;
     }
+    return false;
   }
 
   names(): readonly string[] {
@@ -741,8 +768,17 @@ export class OptionNode {
   get isDefined(): boolean {
     return this.guard(() => this.merging.isDefined);
   }
+  /** Read from the definitions' wrappers alone, as Nix does: no value is forced for it. */
   get highestPrio(): number {
-    return this.guard(() => this.merging.final.highestPrio);
+    return this.guard(() => {
+      this.checkReadOnly();
+      const defs = dischargeProperties(this.allDefs(), this.loc);
+      // One definition gives its own priority, even above 9999 (Nix's singleton case).
+      if (defs.length === 1) return prioOf(defs[0]!.value);
+      let highest: number = priorities.none;
+      for (const d of defs) highest = Math.min(highest, prioOf(d.value));
+      return highest;
+    });
   }
   /**
    * Every definition of the option, the default included, with its priority and what became of
