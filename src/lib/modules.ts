@@ -3,6 +3,7 @@ import {
   type DeclSource,
   describeKind,
   type MergedDecl,
+  mergeOptionDecls,
   type Skeleton,
   skeletonFor,
 } from "./declarations.js";
@@ -121,6 +122,14 @@ const internalOptions = {
           description: "optionType",
           descriptionClass: "noun",
           check: isOptionType,
+          // Several freeform types merge as declarations of one option do (submodules combine).
+          merge: (loc, defs) =>
+            defs.length === 1
+              ? defs[0]!.value
+              : mergeOptionDecls(
+                  loc,
+                  defs.map((d) => ({ file: d.file, options: mkOption({ type: d.value as OptionType }) })),
+                ).type,
         }),
       ),
       internal: true,
@@ -1119,20 +1128,19 @@ function withExtras(m: Record<string, unknown>, config: unknown, full: boolean):
  * `raw` (an anonymous module's key depends on where it is imported).
  */
 class Unified {
-  readonly #module: NormalModule;
+  /** Unified when first loaded: a malformed module fails the evaluation that loads it, no other. */
+  #module: NormalModule | undefined;
   constructor(
     readonly raw: Record<string, unknown>,
     readonly fallbackKey: string,
-  ) {
-    this.#module = unify(unknownFile, fallbackKey, raw, undefined);
-  }
+  ) {}
   static is(v: unknown): v is Unified {
     return typeof v === "object" && v !== null && #module in v;
   }
   /** The unified module if it is being loaded where it was unified for. */
   at(fallbackKey: string, file: string, line: number | undefined): NormalModule | undefined {
     const same = fallbackKey === this.fallbackKey && file === unknownFile && line === undefined;
-    return same ? this.#module : undefined;
+    return same ? (this.#module ??= unify(unknownFile, fallbackKey, this.raw, undefined)) : undefined;
   }
 }
 

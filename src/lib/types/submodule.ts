@@ -55,13 +55,8 @@ export function submoduleWith(attrs: SubmoduleWithOptions): OptionType {
   let baseEval: Evaluation | undefined;
   const base = (): Evaluation =>
     (baseEval ??= evalModules({ class: cls, specialArgs, name: "‹name›", modules: typeModules }));
-  const freeform = (): OptionType | null => {
-    try {
-      return (base()._module.freeformType as OptionType | null) ?? null;
-    } catch {
-      return null;
-    }
-  };
+  // Evaluating the type's modules: a module that fails them fails the description too, as in Nix.
+  const freeform = (): OptionType | null => (base()._module.freeformType as OptionType | null) ?? null;
   const description = () => {
     if (attrs.description) return attrs.description;
     const f = freeform();
