@@ -282,7 +282,15 @@ class Context {
         }
       }
     }
-    if (!this.#settingsDefined) return name === "check" ? true : null;
+    if (!this.#settingsDefined) {
+      // Only a module that disabled the module system's own one can leave `_module` undeclared.
+      if (!this.root.decls.has("_module")) {
+        throw new GroveError("MissingAttribute", "attribute '_module' missing", {
+          path: [...this.prefix, "_module"],
+        });
+      }
+      return name === "check" ? true : null;
+    }
     return ((this.root.child("_module") as Namespace).optionNode(name) as OptionNode).value;
   }
 
@@ -1240,11 +1248,7 @@ function collectModules(ctx: Context, initial: readonly unknown[], internal: Nor
         if (cycleAt < 0 && path[p]!.raw === raw) cycleAt = p;
         if (path[p]!.key === module.key) keyOnPath = true;
       }
-      if (keyOnPath && !module.key.includes(":anon-")) {
-        // Already applied on this path: the breadth-first pass keeps the first one only.
-        return { key: module.key, module, children: [] };
-      }
-      if (cycleAt >= 0) {
+      if (cycleAt >= 0 && !(keyOnPath && !module.key.includes(":anon-"))) {
         const files = [...path.slice(cycleAt).map((p) => p.file), module.file];
         throw new GroveError("ImportCycle", `Modules import each other: ${files.join(" → ")}.`, {
           file: module.file,
@@ -1263,6 +1267,11 @@ function collectModules(ctx: Context, initial: readonly unknown[], internal: Nor
       }
       if (module.disabledModules.length > 0)
         disabled.push({ file: module.file, items: module.disabledModules });
+      if (keyOnPath && !module.key.includes(":anon-")) {
+        // Already applied on this path (its class and disabled modules count, as in Nix): the
+        // breadth-first pass keeps the first one only, so its imports are not walked again.
+        return { key: module.key, module, children: [] };
+      }
       const imports = force(module.imports);
       if (!Array.isArray(imports)) {
         throw new GroveError("BadModule", `The \`imports' of module \`${module.file}' must be a list.`, {
