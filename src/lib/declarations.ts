@@ -11,7 +11,7 @@ import { isOption, mkOption, type OptionDecl } from "./options.js";
 import { showFiles, showOption } from "./show.js";
 import { unspecified } from "./types/basic.js";
 import { submoduleWith } from "./types/submodule.js";
-import type { Def, OptionType } from "./types/type.js";
+import { type Def, FloatValue, type OptionType } from "./types/type.js";
 import { mkOptionDefault, typeTag } from "./wrappers.js";
 
 export interface DeclSource {
@@ -36,6 +36,7 @@ export interface MergedDecl {
 
 export function describeKind(v: unknown): string {
   if (v === null) return "null";
+  if (v instanceof FloatValue) return "float";
   if (Array.isArray(v)) return "list";
   if (typeof v === "number") return Number.isInteger(v) ? "int" : "float";
   if (typeof v === "boolean") return "bool";
@@ -171,14 +172,22 @@ export class Skeleton {
   }
 }
 
+/**
+ * An option's entry. Declarations that do not merge fail when the option is used, as in Nix (an
+ * evaluation that never reads the option is not stopped by them). Merged at once otherwise: an
+ * entry that keeps a closure to merge later costs every machine more than the merge.
+ */
 function optionEntry(merge: () => MergedDecl): Entry {
-  let merged: MergedDecl | undefined;
-  return {
-    kind: "option",
-    get merged() {
-      return (merged ??= merge());
-    },
-  };
+  try {
+    return { kind: "option", merged: merge() };
+  } catch (e) {
+    return {
+      kind: "option",
+      get merged(): MergedDecl {
+        throw e;
+      },
+    };
+  }
 }
 
 function makeEntry(loc: readonly string[], decls: readonly DeclSource[]): Entry {
@@ -225,6 +234,7 @@ function makeEntry(loc: readonly string[], decls: readonly DeclSource[]): Entry 
         (k) => ` - option(s) with prefix \`${showOption([...loc, k])}' in module \`${d.file}'`,
       ),
     )
+    .sort()
     .join("\n");
   throw new GroveError(
     "OptionUnderLeaf",

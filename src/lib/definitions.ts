@@ -2,11 +2,13 @@ import { GroveError } from "../errors.js";
 import { force, Lazy } from "./lazy.js";
 import { missing, sharedMerge, shareMerge } from "./shared-merges.js";
 import { showOption } from "./show.js";
-import { type Def, type OptionType, typeError } from "./types/type.js";
+import { type Def, FloatValue, type OptionType, typeError } from "./types/type.js";
 import { type Condition, orders, priorities, typeTag } from "./wrappers.js";
 
 export function isAttrs(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v) && !Lazy.is(v);
+  return (
+    typeof v === "object" && v !== null && !Array.isArray(v) && !Lazy.is(v) && !(v instanceof FloatValue)
+  );
 }
 
 /** `mkIf` pushed into one attribute: the attribute's value is read only when discharged. */

@@ -72,20 +72,24 @@ export function lazy<T>(fn: () => T): T {
   return Lazy.of(fn) as T;
 }
 
-/** Functions that force their argument only where they use it, as a Nix function does. */
-const lazyArgumentFunctions = new WeakSet<(arg: any) => unknown>();
+/**
+ * The mark of functions that force their argument only where they use it, as a Nix function
+ * does. A property, not a `WeakSet`: such functions are made in every evaluation, and weak
+ * entries made that often cost the garbage collector dearly.
+ */
+const lazyArgument: unique symbol = Symbol("grove.lazyArgument");
 
 /**
  * Marks `fn` as taking its argument lazily: the module system may then pass a thunk (an `apply`
  * gets its option's value unmerged until it reads it), which `fn` must `force` where it uses it.
  */
 export function takesLazyArgument<F extends (arg: any) => unknown>(fn: F): F {
-  lazyArgumentFunctions.add(fn);
+  (fn as F & { [lazyArgument]?: true })[lazyArgument] = true;
   return fn;
 }
 
 export function acceptsLazyArgument(fn: (arg: any) => unknown): boolean {
-  return lazyArgumentFunctions.has(fn);
+  return (fn as { [lazyArgument]?: true })[lazyArgument] === true;
 }
 
 /** Weak head normal form: unwraps lazy values until a real one appears. */

@@ -19,7 +19,6 @@ import {
 import { lib } from "./index.js";
 import {
   acceptsLazyArgument,
-  deepForce,
   enterOption,
   force,
   isStackOverflow,
@@ -312,14 +311,6 @@ class Context {
 
   undefinedOption(def: Unmatched): GroveError {
     const full = [...this.prefix, ...def.prefix];
-    let shown: unknown = def.value;
-    try {
-      shown = deepForce(def.value);
-    } catch (e) {
-      // A definition that throws is named without its value; a missing attribute or a cycle is
-      // the error itself, as Nix's `tryEval` lets those through.
-      if (escapesTryEval(e)) throw e;
-    }
     const parent = def.prefix.slice(0, -1);
     // Sorted, as Nix lists the names it suggests from: of equally near names, the first wins.
     const siblings = [...this.root.namesAt(parent)]
@@ -330,28 +321,38 @@ class Context {
       ...parent,
       s,
     ]);
-    let message = `The option \`${showOption(full)}' does not exist. Definition values:${showDefs([{ file: def.file, line: def.line, value: shown }])}${didYouMean(suggestions)}`;
+    let message = `The option \`${showOption(full)}' does not exist. Definition values:${showDefs([{ file: def.file, line: def.line, value: def.value }])}${didYouMean(suggestions)}`;
     const onlyInternal = this.root.namesAt([]).every((n) => n === "_module");
     if (onlyInternal) {
       message +=
         this.prefix.length === 0
           ? "\n\nIt seems as if you're trying to declare an option by placing it into `config' rather than `options'!"
-          : `\n\nHowever there are no options defined in \`${showOption(this.prefix)}'. Are you sure you've declared your options properly?`;
+          : `\n\nHowever there are no options defined in \`${showOption(this.prefix)}'. Are you sure you've\ndeclared your options properly? This can happen if you e.g. declared your options in \`types.submodule'\nunder \`config' rather than \`options'.`;
     }
     return new GroveError("UndefinedOption", message, { path: full, file: def.file, line: def.line });
   }
 }
 
-/** Errors Nix's `tryEval` does not catch: evaluation itself failing, not a `throw`. */
-function escapesTryEval(e: unknown): boolean {
-  if (isStackOverflow(e)) return true;
-  return (
-    e instanceof GroveError &&
-    (e.code === "InfiniteRecursion" ||
-      e.code === "EagerConfigRead" ||
-      e.code === "MissingAttribute" ||
-      e.code === "MissingArgument")
-  );
+/** A string as Nix's `escapeNixString` writes it. */
+function nixString(s: string): string {
+  return JSON.stringify(s).replaceAll("$", "\\$");
+}
+
+/** Nix's message for an import that is not a module (its colours left out). */
+function notAModule(type: string, file: string, prefix: readonly string[]): string {
+  const into = [
+    file !== unknownFile ? `, while trying to load a module into ${file}` : "",
+    prefix.length > 0 ? `, while trying to load a module into ${showOption(prefix)}` : "",
+  ].join("");
+  const paragraphs = [
+    `Expected a module, but found a value of type ${nixString(type)}${into}.\nA module is typically loaded by adding it to the imports = [ ... ]; attribute of an existing module, or in the modules = [ ... ]; argument of various functions.\nPlease make sure that each of the list items is a module, and not a different kind of value.`,
+  ];
+  if (type === "configuration") {
+    paragraphs.push(
+      "If you really mean to import this configuration, instead please only import the modules that make up the configuration.\nYou may have to create a `let` binding, file or attribute to give yourself access to the relevant modules.\nWhile loading a configuration into the module system is a very sensible idea, it can not be done cleanly in practice.",
+    );
+  }
+  return paragraphs.join("\n\n");
 }
 
 function isEmptyTree(t: unknown): boolean {
@@ -422,10 +423,11 @@ class Namespace implements AttrsSource {
     const configs = this.parent ? this.parent.pushedDown(this.name) : this.ctx.rootConfigs();
     for (const c of configs) {
       if (!isAttrs(c.config)) {
-        const at = showOption(this.loc);
+        // Nix joins this path plainly, without quoting its parts.
+        const at = this.loc.join(".");
         throw new GroveError(
           "TypeMismatch",
-          `In module \`${c.file}', you're trying to define a value of type \`${describeKind(c.config)}'\nrather than an attribute set for the option\n\`${at}'!\n\nThis usually happens if \`${at}' has option\ndefinitions inside that are not matched.`,
+          `In module \`${c.file}', you're trying to define a value of type \`${describeKind(c.config)}'\nrather than an attribute set for the option\n\`${at}'!\n\nThis usually happens if \`${at}' has option\ndefinitions inside that are not matched. Please check how to properly define\nthis option by e.g. referring to \`man 5 configuration.nix'!`,
           { path: this.loc, file: c.file, line: c.line },
         );
       }
@@ -1091,7 +1093,7 @@ function unify(
     if (bad !== undefined) {
       throw new GroveError(
         "BadModule",
-        `Module \`${modKey}' has an unsupported attribute \`${bad[0]}'. This is caused by introducing a top-level \`config' or \`options' attribute. Add configuration attributes immediately on the top level instead, or move all of them (namely: ${bad.join(" ")}) into the explicit \`config' attribute.`,
+        `Module \`${key}' has an unsupported attribute \`${bad[0]}'. This is caused by introducing a top-level \`config' or \`options' attribute. Add configuration attributes immediately on the top level instead, or move all of them (namely: ${bad.join(" ")}) into the explicit \`config' attribute.`,
         { file: modFile, line: modLine },
       );
     }
@@ -1222,11 +1224,7 @@ function collectModules(ctx: Context, initial: readonly unknown[], internal: Nor
     const tag = typeTag(m);
     if (tag === "if" || tag === "override") return unify(parentFile, fallbackKey, { config: m }, line);
     if (tag !== undefined && tag !== "module") {
-      throw new GroveError(
-        "BadModule",
-        `Expected a module, but found a value of type "${tag}" in ${parentFile}.`,
-        { file: parentFile },
-      );
+      throw new GroveError("BadModule", notAModule(tag, parentFile, ctx.prefix), { file: parentFile });
     }
     return unify(parentFile, fallbackKey, m as Record<string, unknown>, line);
   };
@@ -1257,7 +1255,7 @@ function collectModules(ctx: Context, initial: readonly unknown[], internal: Nor
       if (cls !== null && module.class !== null && module.class !== cls) {
         throw new GroveError(
           "ClassMismatch",
-          `The module \`${module.file === unknownFile ? module.file : module.file}\` (class: ${JSON.stringify(module.class)}) cannot be imported into a module evaluation that expects class ${JSON.stringify(cls)}.`,
+          `The module \`${module.file}\` (class: ${nixString(module.class)}) cannot be imported into a module evaluation that expects class ${nixString(cls)}.\n\nHelp:\n- Ensure that you are importing the correct module.\n- Verify that the module's \`_class\`, ${nixString(module.class)} matches the expected \`class\` ${nixString(cls)}.\n- If you are using a custom class, make sure it is correctly defined and used consistently across your modules.`,
           {
             file: module.file,
             line: module.line,

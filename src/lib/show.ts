@@ -1,5 +1,7 @@
-import { showPath } from "../errors.js";
-import { Lazy } from "./lazy.js";
+import { GroveError, showPath } from "../errors.js";
+import { force, isStackOverflow, Lazy } from "./lazy.js";
+import { attrsSourceOf } from "./lazy-attrs.js";
+import { FloatValue } from "./types/type.js";
 
 /** A definition as errors show it: where it comes from and what it holds. */
 export interface Shown {
@@ -57,23 +59,110 @@ function where(d: Shown): string {
   return d.line === undefined ? d.file : `${d.file}:${d.line}`;
 }
 
-/** The "Definition values:" list of Nix's errors, one line per definition. */
+/**
+ * The "Definition values:" list of Nix's errors: each value printed as Nix's `toPretty` does
+ * (ten levels deep, five lines at most), or only its file when reading the value fails.
+ */
 export function showDefs(defs: readonly Shown[]): string {
   return defs
     .map((d) => {
-      const shown = showValue(d.value, "    ");
-      return shown.includes("\n")
-        ? `\n- In \`${where(d)}':\n    ${shown}`
-        : `\n- In \`${where(d)}': ${shown}`;
+      let text: string;
+      try {
+        text = pretty(d.value, "", 0);
+      } catch (e) {
+        // Nix's `tryEval`: a value that throws is left out; a cycle or a missing attribute is not caught.
+        if (escapesTryEval(e)) throw e;
+        return `\n- In \`${where(d)}'`;
+      }
+      const lines = text.split("\n");
+      const value = [...lines.slice(0, 5), ...(lines.length > 5 ? ["..."] : [])].join("\n    ");
+      return `\n- In \`${where(d)}'${lines.length > 1 ? `:\n    ${value}` : `: ${value}`}`;
     })
     .join("");
 }
 
-/** `` `a.nix' and `b.nix' `` */
+/** Errors Nix's `tryEval` does not catch: evaluation itself failing, not a `throw`. */
+export function escapesTryEval(e: unknown): boolean {
+  if (isStackOverflow(e)) return true;
+  return (
+    e instanceof GroveError &&
+    (e.code === "InfiniteRecursion" ||
+      e.code === "EagerConfigRead" ||
+      e.code === "MissingAttribute" ||
+      e.code === "MissingArgument")
+  );
+}
+
+/** How deep `toPretty` looks (Nix's `withRecursion { depthLimit = 10; }`); below, "<unevaluated>". */
+const depthLimit = 10;
+
+/** Nix's `generators.toPretty` (multi-line), forcing the value as it goes. */
+function pretty(value: unknown, indent: string, depth: number): string {
+  if (depth > depthLimit) return '"<unevaluated>"';
+  const v = force(value);
+  const isContainer = typeof v === "object" && v !== null && !(v instanceof FloatValue);
+  if (!isContainer && depth >= depthLimit) return '"<unevaluated>"';
+  const intro = `\n${indent}  `;
+  const outro = `\n${indent}`;
+  if (v === null || v === undefined) return "null";
+  if (v instanceof FloatValue) return nixFloat(v.value);
+  switch (typeof v) {
+    case "number":
+      return Number.isInteger(v) ? String(v) : nixFloat(v);
+    case "boolean":
+      return String(v);
+    case "function":
+      return "<function>";
+    case "string":
+      return prettyString(v, intro, outro);
+    case "object":
+      break;
+    default:
+      return String(v);
+  }
+  const inner = `${indent}  `;
+  if (Array.isArray(v)) {
+    if (v.length === 0) return "[ ]";
+    return `[${intro}${v.map((x) => pretty(x, inner, depth + 1)).join(intro)}${outro}]`;
+  }
+  const source = attrsSourceOf(v);
+  const read = (k: string) => (source ? source.value(k) : (v as Record<string, unknown>)[k]);
+  const names = [...(source ? source.names() : Object.keys(v))].sort();
+  if (names.length === 0) return "{ }";
+  if (names.includes("type") && force(read("type")) === "derivation") {
+    const name = names.includes("name") ? force(read("name")) : undefined;
+    return `<derivation ${typeof name === "string" ? name : "???"}>`;
+  }
+  const entries = names.map((k) => `${showPath([k])} = ${pretty(read(k), inner, depth + 1)};`);
+  return `{${intro}${entries.join(intro)}${outro}}`;
+}
+
+/** A string as `toPretty` writes it: quoted, or as an indented `''` block when it has lines. */
+function prettyString(s: string, intro: string, outro: string): string {
+  const lines = s.split("\n");
+  if (lines.length === 1) return `"${s.replace(/\\|"|\$\{/g, (m) => `\\${m}`)}"`;
+  const escaped = lines.map((l) => l.replaceAll("''", "'''").replaceAll("${", "''${"));
+  const last = escaped[escaped.length - 1]!;
+  return `''${intro}${escaped.slice(0, -1).join(intro)}${last === "" ? outro : intro + last}''`;
+}
+
+/** A float as Nix 2.8's `toJSON` prints it: six significant digits, as C's `%g`. */
+function nixFloat(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  if (x === 0) return "0";
+  const exponent = Math.floor(Math.log10(Math.abs(Number(x.toPrecision(6)))));
+  const trim = (t: string) => (t.includes(".") ? t.replace(/0+$/, "").replace(/\.$/, "") : t);
+  if (exponent < -4 || exponent >= 6) {
+    const [mantissa, e] = x.toExponential(5).split("e") as [string, string];
+    const n = Number(e);
+    return `${trim(mantissa)}e${n < 0 ? "-" : "+"}${String(Math.abs(n)).padStart(2, "0")}`;
+  }
+  return trim(x.toFixed(Math.max(0, 5 - exponent)));
+}
+
+/** `` `a.nix' and `b.nix' ``, every file as given (Nix's `showFiles`). */
 export function showFiles(files: readonly string[]): string {
-  const quoted = [...new Set(files)].map((f) => `\`${f}'`);
-  if (quoted.length <= 1) return quoted.join("");
-  return `${quoted.slice(0, -1).join(", ")} and ${quoted[quoted.length - 1]}`;
+  return files.map((f) => `\`${f}'`).join(" and ");
 }
 
 export function levenshtein(a: string, b: string): number {
