@@ -3,7 +3,7 @@
  * is a fresh evaluation, compared with what real Nix computed.
  */
 import { type ErrorCode, GroveError } from "../errors.js";
-import { deepForce, evalModules, FloatValue, force } from "../lib/index.js";
+import { attrsSourceOf, deepForce, evalModules, FloatValue, force } from "../lib/index.js";
 import { nixEqual } from "../lib/types/type.js";
 import { caseModules, type Json } from "./translate.js";
 
@@ -103,6 +103,24 @@ function walk(v: unknown, path: readonly (string | number)[]): unknown {
   return cur;
 }
 
+/**
+ * Forces a value as `nix-instantiate --strict` does: list items in order, attribute values by
+ * sorted name. Which of several errors a check meets depends on this order.
+ */
+function forceInNixOrder(value: unknown, seen: Set<object>): void {
+  const v = force(value);
+  if (typeof v !== "object" || v === null || seen.has(v)) return;
+  seen.add(v);
+  if (Array.isArray(v)) {
+    for (const x of v) forceInNixOrder(x, seen);
+    return;
+  }
+  const source = attrsSourceOf(v);
+  for (const k of [...(source ? source.names() : Object.keys(v))].sort()) {
+    forceInNixOrder(source ? source.value(k) : (v as Record<string, unknown>)[k], seen);
+  }
+}
+
 /** Evaluates one check of a case in a fresh evaluation. */
 export function evaluateCheck(c: Case, check: Check): Outcome {
   try {
@@ -133,7 +151,9 @@ export function evaluateCheck(c: Case, check: Check): Outcome {
       const field = check.field ?? "isDefined";
       return { value: field === "typeDescription" ? opt.type.description : opt[field] };
     }
-    return { value: deepForce(walk(r.config, check.path ?? [])) };
+    const target = walk(r.config, check.path ?? []);
+    forceInNixOrder(target, new Set());
+    return { value: deepForce(target) };
   } catch (e) {
     return classify(e);
   }

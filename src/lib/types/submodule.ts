@@ -46,15 +46,20 @@ export function submoduleEvaluation(value: unknown): Evaluation | undefined {
  */
 export function submoduleWith(attrs: SubmoduleWithOptions): OptionType {
   const modules = attrs.modules;
-  const specialArgs = attrs.specialArgs ?? {};
-  const shorthand = attrs.shorthandOnlyDefinesConfig ?? false;
-  const cls = attrs.class ?? null;
+  // Read where they are used: declarations merged with conflicting ones fail only there, as in Nix.
+  const specialArgs = () => attrs.specialArgs ?? {};
+  const cls = () => attrs.class ?? null;
   // The type's modules, with the placeholder name every instance overrides; unified once, as
   // they lead every instance's module list.
   const typeModules = unifiedAhead([{ _module: { args: { name: mkOptionDefault("‹name›") } } }, ...modules]);
   let baseEval: Evaluation | undefined;
   const base = (): Evaluation =>
-    (baseEval ??= evalModules({ class: cls, specialArgs, name: "‹name›", modules: typeModules }));
+    (baseEval ??= evalModules({
+      class: cls(),
+      specialArgs: specialArgs(),
+      name: "‹name›",
+      modules: typeModules,
+    }));
   // Evaluating the type's modules: a module that fails them fails the description too, as in Nix.
   const freeform = (): OptionType | null => (base()._module.freeformType as OptionType | null) ?? null;
   const description = () => {
@@ -70,6 +75,7 @@ export function submoduleWith(attrs: SubmoduleWithOptions): OptionType {
       headError: checkDefsForError(isModuleLike, defs),
       value: () => {
         const name = loc[loc.length - 1]!;
+        const shorthand = attrs.shorthandOnlyDefinesConfig ?? false;
         const defModules = defs.map(({ value, file, line }) => {
           const m: Record<PropertyKey, unknown> =
             isAttrs(value) && shorthand ? { _file: file, config: value } : { _file: file, imports: [value] };
@@ -78,8 +84,8 @@ export function submoduleWith(attrs: SubmoduleWithOptions): OptionType {
         });
         // What `base().extendModules(…)` makes, without evaluating the base for every instance.
         return evalModules({
-          class: cls,
-          specialArgs,
+          class: cls(),
+          specialArgs: specialArgs(),
           prefix: loc,
           name,
           modules: [...typeModules, { _module: { args: { name } } }, ...defModules],
@@ -90,46 +96,26 @@ export function submoduleWith(attrs: SubmoduleWithOptions): OptionType {
     getSubOptions: (prefix) =>
       base().extendModules({ prefix, modules: [{ _module: { check: false } }] }).options,
     getSubModules: modules,
-    substSubModules: (m) => submoduleWith({ ...attrs, modules: m }),
+    substSubModules: (m) => submoduleWith(withModules(attrs, m)),
     functor: {
       ...defaultFunctor("submodule"),
       payload: {
         modules,
-        class: cls,
-        specialArgs,
+        get class() {
+          return cls();
+        },
+        get specialArgs() {
+          return specialArgs();
+        },
         // An explicit null (options nested under a submodule option) defers to the other side.
-        shorthandOnlyDefinesConfig:
-          attrs.shorthandOnlyDefinesConfig === undefined ? false : attrs.shorthandOnlyDefinesConfig,
-        description: attrs.description ?? null,
+        get shorthandOnlyDefinesConfig() {
+          return attrs.shorthandOnlyDefinesConfig === undefined ? false : attrs.shorthandOnlyDefinesConfig;
+        },
+        get description() {
+          return attrs.description ?? null;
+        },
       },
-      binOp: (l, r) => {
-        const pick = <T>(a: T | null, b: T | null, what: string): T | null => {
-          if (a === null) return b;
-          if (b === null || a === b) return a;
-          throw new GroveError(
-            what === "class" ? "ClassMismatch" : "DuplicateDeclaration",
-            `A submoduleWith option is declared multiple times with conflicting ${what} values ${JSON.stringify(a)} and ${JSON.stringify(b)}.`,
-          );
-        };
-        const shared = Object.keys(l.specialArgs).filter((k) => Object.hasOwn(r.specialArgs, k));
-        if (shared.length > 0) {
-          throw new GroveError(
-            "DuplicateDeclaration",
-            `A submoduleWith option is declared multiple times with the same specialArgs "${shared.join(" ")}"`,
-          );
-        }
-        return {
-          class: pick(l.class, r.class, "class"),
-          modules: [...l.modules, ...r.modules],
-          specialArgs: { ...l.specialArgs, ...r.specialArgs },
-          shorthandOnlyDefinesConfig: pick(
-            l.shorthandOnlyDefinesConfig,
-            r.shorthandOnlyDefinesConfig,
-            "shorthandOnlyDefinesConfig",
-          ),
-          description: pick(l.description, r.description, "description"),
-        };
-      },
+      binOp: (l: SubmoduleWithOptions, r: SubmoduleWithOptions) => mergedAttrs(l, r),
       make: (p) => submoduleWith(p),
     },
   });
@@ -142,6 +128,52 @@ export function submoduleWith(attrs: SubmoduleWithOptions): OptionType {
       enumerable: true,
     },
   });
+}
+
+/** `attrs` with other modules, its other fields still read only when used. */
+function withModules(attrs: SubmoduleWithOptions, modules: readonly AnyModule[]): SubmoduleWithOptions {
+  return Object.defineProperty(Object.create(attrs), "modules", { value: modules, enumerable: true });
+}
+
+/**
+ * Two `submoduleWith` declarations of one option merged. A field both give differently fails
+ * when it is read (evaluating an instance, say), not when the declarations merge, as in Nix.
+ */
+function mergedAttrs(l: SubmoduleWithOptions, r: SubmoduleWithOptions): SubmoduleWithOptions {
+  const pick = <T>(a: T | null | undefined, b: T | null | undefined, what: string): T | null => {
+    if (a === null || a === undefined) return b ?? null;
+    if (b === null || b === undefined || a === b) return a;
+    throw new GroveError(
+      what === "class" ? "ClassMismatch" : "DuplicateDeclaration",
+      `A submoduleWith option is declared multiple times with conflicting ${what} values ${JSON.stringify(a)} and ${JSON.stringify(b)}.`,
+    );
+  };
+  let specialArgs: Record<string, unknown> | undefined;
+  return {
+    modules: [...l.modules, ...r.modules],
+    get class() {
+      return pick(l.class, r.class, "class");
+    },
+    get specialArgs() {
+      if (specialArgs) return specialArgs;
+      const left = l.specialArgs ?? {};
+      const right = r.specialArgs ?? {};
+      const shared = Object.keys(left).filter((k) => Object.hasOwn(right, k));
+      if (shared.length > 0) {
+        throw new GroveError(
+          "DuplicateDeclaration",
+          `A submoduleWith option is declared multiple times with the same specialArgs "${shared.join(" ")}"`,
+        );
+      }
+      return (specialArgs = { ...left, ...right });
+    },
+    get shorthandOnlyDefinesConfig() {
+      return pick(l.shorthandOnlyDefinesConfig, r.shorthandOnlyDefinesConfig, "shorthandOnlyDefinesConfig");
+    },
+    get description() {
+      return pick(l.description, r.description, "description");
+    },
+  };
 }
 
 /** `submoduleWith` for plain submodules: a plain object definition is config only. */
