@@ -154,7 +154,8 @@ export function sortProperties(defs: readonly Def[]): Def[] {
   const keyed = defs.map((d) => {
     if (typeTag(d.value) !== "order") return { d, p: orders.plain as number };
     const w = d.value as { priority: number; content: unknown };
-    return { d: { file: d.file, line: d.line, value: force(w.content) }, p: w.priority };
+    // The content stays unread: ordering a definition does not evaluate it (Nix's `isDefined`).
+    return { d: { file: d.file, line: d.line, value: w.content }, p: w.priority };
   });
   keyed.sort((a, b) => a.p - b.p);
   return keyed.map((k) => k.d);
@@ -236,11 +237,12 @@ export class Merging {
 
   get mergedValue(): unknown {
     if (this.#value !== UNSET) return this.#value;
-    const final = this.final.values;
+    let final = this.final.values;
     let value: unknown;
     if (final.length > 0) {
       // Scalars merge faster than they are looked up; composite values are worth sharing.
       const share = this.type.single === null;
+      final = forcedValues(final);
       value = share ? sharedMerge(this.type, this.loc, final) : missing;
       if (value === missing) {
         const r = this.type.checkAndMerge(this.loc, final);
@@ -262,6 +264,18 @@ export class Merging {
     this.#value = value;
     return value;
   }
+}
+
+/** The definitions with their values read (an ordered one's content is read only to merge it). */
+export function forcedValues(defs: readonly Def[]): readonly Def[] {
+  let out: Def[] | undefined;
+  for (let i = 0; i < defs.length; i++) {
+    const d = defs[i]!;
+    if (!Lazy.is(d.value)) continue;
+    out ??= defs.slice();
+    out[i] = { file: d.file, line: d.line, value: force(d.value) };
+  }
+  return out ?? defs;
 }
 
 export function mergeDefinitions(loc: readonly string[], type: OptionType, defs: readonly Def[]): Merging {

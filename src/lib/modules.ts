@@ -10,6 +10,7 @@ import {
 import {
   dischargeProperties,
   evalCondition,
+  forcedValues,
   isAttrs,
   Merging,
   mergeDefinitions,
@@ -837,7 +838,7 @@ export class OptionNode {
   }
 
   get definitionsWithLocations(): readonly Def[] {
-    return this.guard(() => this.merging.final.values);
+    return this.guard(() => forcedValues(this.merging.final.values));
   }
   get definitions(): unknown[] {
     return this.definitionsWithLocations.map((d) => d.value);

@@ -5,7 +5,7 @@
 import { type ErrorCode, GroveError } from "../errors.js";
 import { attrsSourceOf, deepForce, evalModules, FloatValue, force } from "../lib/index.js";
 import { nixEqual } from "../lib/types/type.js";
-import { caseModules, type Json } from "./translate.js";
+import { caseModules, type Json, nixView } from "./translate.js";
 
 export interface Check {
   path?: (string | number)[];
@@ -89,7 +89,8 @@ function classify(e: unknown): { error: string; message: string } {
 function walk(v: unknown, path: readonly (string | number)[]): unknown {
   let cur = v;
   for (const p of path) {
-    cur = force(cur);
+    // An option is read as the attribute set Nix makes of it.
+    cur = nixView(force(cur));
     if (typeof p === "number") {
       if (!Array.isArray(cur) || p >= cur.length)
         throw new GroveError("MissingAttribute", `list index ${p} out of range`);
@@ -143,13 +144,9 @@ export function evaluateCheck(c: Case, check: Check): Outcome {
         );
     }
     if (check.option) {
-      const opt = walk(r.options, check.option) as {
-        isDefined: boolean;
-        highestPrio: number;
-        type: { description: string };
-      };
       const field = check.field ?? "isDefined";
-      return { value: field === "typeDescription" ? opt.type.description : opt[field] };
+      const fieldPath = field === "typeDescription" ? ["type", "description"] : [field];
+      return { value: force(walk(r.options, [...check.option, ...fieldPath])) };
     }
     const target = walk(r.config, check.path ?? []);
     forceInNixOrder(target, new Set());
@@ -159,12 +156,21 @@ export function evaluateCheck(c: Case, check: Check): Outcome {
   }
 }
 
+/** A value as its JSON text has it: attributes holding `undefined` (a definition's unknown line) left out. */
+function asJson(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(asJson);
+  if (typeof v !== "object" || v === null || v instanceof FloatValue) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = asJson(x);
+  return out;
+}
+
 /** Whether an outcome is what the check expects; a mismatch says what happened instead. */
 export function judge(check: Check, outcome: Outcome): string | null {
   const expect = check.expect;
   if ("value" in expect) {
     if ("value" in outcome)
-      return nixEqual(outcome.value, expect.value)
+      return nixEqual(asJson(outcome.value), expect.value)
         ? null
         : `expected ${JSON.stringify(expect.value)}, got ${JSON.stringify(outcome.value)}`;
     return `expected ${JSON.stringify(expect.value)}, got error ${outcome.error}: ${outcome.message}`;

@@ -2,12 +2,14 @@
  * Reads the language-neutral module format (shared/conformance/FORMAT.md) into Grove modules:
  * every expression becomes a lazy thunk, every module that uses arguments becomes a function.
  */
-import { GroveError } from "../errors.js";
+import { GroveError, showPath } from "../errors.js";
 import {
+  ComputedAttrs,
   deepForce,
   FloatValue,
   force,
   Lazy,
+  lazyAttrs,
   mkAfter,
   mkAliasOptionModule,
   mkBefore,
@@ -22,6 +24,7 @@ import {
   mkRemovedOptionModule,
   mkRenamedOptionModule,
   mkVMOverride,
+  OptionNode,
   type OptionType,
   resolveDeferred,
   takesLazyArgument,
@@ -93,7 +96,7 @@ function missing(key: string | number): GroveError {
 function select(v: unknown, path: readonly (string | number)[]): unknown {
   let cur = v;
   for (const p of path) {
-    cur = resolveDeferred(force(cur));
+    cur = nixView(resolveDeferred(force(cur)));
     if (typeof p === "number") {
       if (!Array.isArray(cur) || p >= cur.length) throw missing(p);
       cur = cur[p];
@@ -105,17 +108,46 @@ function select(v: unknown, path: readonly (string | number)[]): unknown {
       cur = next;
     }
   }
-  return resolveDeferred(force(cur));
+  return nixView(resolveDeferred(force(cur)));
 }
 
 function hasPath(v: unknown, path: readonly (string | number)[]): boolean {
   let cur = v;
-  for (const p of path) {
-    cur = force(cur);
-    if (cur === null || typeof cur !== "object" || !(String(p) in cur)) return false;
-    cur = (cur as Record<string, unknown>)[String(p)];
+  for (let i = 0; i < path.length; i++) {
+    cur = nixView(force(cur));
+    const p = String(path[i]);
+    if (cur === null || typeof cur !== "object" || !(p in cur)) return false;
+    // The last name is only tested: its value stays unread.
+    if (i < path.length - 1) cur = (cur as Record<string, unknown>)[p];
   }
   return true;
+}
+
+/**
+ * An option as Nix shows it to expressions: an attribute set of the fields its declarations
+ * gave, its place and its definitions (read when used), and `__toString` giving its path.
+ */
+export function nixView(v: unknown): unknown {
+  if (!(v instanceof OptionNode)) return v;
+  const fields: Record<string, () => unknown> = {
+    __toString: () => () => showPath(v.loc),
+    _type: () => "option",
+    declarationPositions: () => v.declarationPositions,
+    declarations: () => v.declarations,
+    definitions: () => v.definitions,
+    definitionsWithLocations: () => v.definitionsWithLocations.map((d) => ({ file: d.file, value: d.value })),
+    files: () => v.files,
+    highestPrio: () => v.highestPrio,
+    isDefined: () => v.isDefined,
+    loc: () => v.loc,
+    options: () => [],
+    type: () => v.type,
+    value: () => v.value,
+    valueMeta: () => ({}),
+  };
+  const decl = v.merged.decl as unknown as Record<string, unknown>;
+  for (const k of Object.keys(decl)) if (!(k in fields)) fields[k] = () => decl[k];
+  return lazyAttrs(new ComputedAttrs(Object.keys(fields).sort(), (k: string) => fields[k]!()));
 }
 
 function usesVar(body: Json, name: string): boolean {
@@ -125,13 +157,48 @@ function usesVar(body: Json, name: string): boolean {
   return Object.values(body).some((b) => usesVar(b, name));
 }
 
-function toNixString(v: unknown): string {
-  v = force(v);
+/** Nix's `toString`. */
+function toNixString(value: unknown): string {
+  const v = nixView(force(value));
   if (v === null || v === false) return "";
   if (v === true) return "1";
-  if (typeof v === "number" || typeof v === "string") return String(v);
-  if (Array.isArray(v)) return v.map(toNixString).join(" ");
+  if (v instanceof FloatValue) return v.value.toFixed(6);
+  if (typeof v === "number") return Number.isInteger(v) ? String(v) : v.toFixed(6);
+  if (typeof v === "string") return v;
+  if (Array.isArray(v)) {
+    // No space after an empty list, as Nix writes them.
+    return v
+      .map((x, i) => {
+        const item = force(x);
+        const more = i < v.length - 1 && !(Array.isArray(item) && item.length === 0);
+        return toNixString(item) + (more ? " " : "");
+      })
+      .join("");
+  }
+  const text = coercedSet(v);
+  if (text !== undefined) return text;
   throw new GroveError("TypeMismatch", `cannot coerce ${typeof v} to a string`);
+}
+
+/** A set that turns into a string (`__toString`, `outPath`), or undefined. */
+function coercedSet(v: unknown): string | undefined {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return undefined;
+  const set = v as Record<string, unknown>;
+  if ("__toString" in set) return toNixString(call(set.__toString, set));
+  if ("outPath" in set) return toNixString(set.outPath);
+  return undefined;
+}
+
+/** Nix's `+`: numbers add; a string takes strings and sets that turn into strings. */
+function plus(p: unknown, q: unknown): unknown {
+  if (typeof p === "string") {
+    const r = nixView(force(q));
+    if (typeof r === "string") return p + r;
+    const text = coercedSet(r);
+    if (text === undefined) throw new GroveError("TypeMismatch", `cannot coerce ${typeof r} to a string`);
+    return p + text;
+  }
+  return (p as number) + (q as number);
 }
 
 function sortedKeys(v: unknown): string[] {
@@ -176,7 +243,7 @@ export function compileExpr(e: Json, sc: Scope): Compiled {
     case "isDefined": {
       sc.usesArgs = true;
       dependent++;
-      return (env) => (select(env.args!.options, a as string[]) as { isDefined: boolean }).isDefined;
+      return (env) => select(env.args!.options, [...(a as string[]), "isDefined"]);
     }
     case "name":
       sc.usesArgs = true;
@@ -208,7 +275,7 @@ export function compileExpr(e: Json, sc: Scope): Compiled {
     case "add":
     case "strcat": {
       const xs = list();
-      return (env) => xs.map((x) => x(env) as any).reduce((p, q) => p + q);
+      return (env) => xs.map((x) => x(env)).reduce(plus);
     }
     case "sub": {
       const xs = list();
@@ -225,7 +292,8 @@ export function compileExpr(e: Json, sc: Scope): Compiled {
     case "eq":
     case "neq": {
       const [x, y] = list() as [Compiled, Compiled];
-      return (env) => nixEqual(deepForce(x(env)), deepForce(y(env))) === (k === "eq");
+      // Compared level by level, as Nix's `==`: the first difference ends the reading.
+      return (env) => nixEqual(x(env), y(env)) === (k === "eq");
     }
     case "lt":
     case "le": {
@@ -252,7 +320,7 @@ export function compileExpr(e: Json, sc: Scope): Compiled {
       const x = sub(a);
       return (env) => {
         const v = x(env) as Record<string, unknown>;
-        return sortedKeys(v).map((key) => v[key]);
+        return sortedKeys(v).map((key) => Lazy.ref(v, key));
       };
     }
     case "length": {
@@ -333,8 +401,9 @@ export function compileExpr(e: Json, sc: Scope): Compiled {
     case "elem": {
       const [x, xs] = list() as [Compiled, Compiled];
       return (env) => {
-        const v = deepForce(x(env));
-        return (xs(env) as unknown[]).some((y) => nixEqual(v, deepForce(y)));
+        // The needle is read only if there is something to compare it with.
+        const v = Lazy.of(() => x(env));
+        return (xs(env) as unknown[]).some((y) => nixEqual(v, y));
       };
     }
     case "isType": {

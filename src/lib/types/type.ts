@@ -1,4 +1,5 @@
 import { GroveError } from "../../errors.js";
+import { force } from "../lazy.js";
 import { showDefs, showFiles, showOption } from "../show.js";
 
 /** One definition of an option: its value and where it comes from. */
@@ -210,6 +211,9 @@ export class FloatValue {
 
 /** Nix's `==`: structural on lists and sets, numbers by value (`1 == 1.0`), functions never equal. */
 export function nixEqual(a: unknown, b: unknown): boolean {
+  // Each level read only as far as the comparison goes, as Nix's `==` does.
+  a = force(a);
+  b = force(b);
   if (a instanceof FloatValue) a = a.value;
   if (b instanceof FloatValue) b = b.value;
   if (a === b) return typeof a !== "function";
