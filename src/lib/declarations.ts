@@ -36,7 +36,7 @@ export interface MergedDecl {
 
 export function describeKind(v: unknown): string {
   if (v === null) return "null";
-  if (v instanceof FloatValue) return "float";
+  if (FloatValue.is(v)) return "float";
   if (Array.isArray(v)) return "list";
   if (typeof v === "number") return Number.isInteger(v) ? "int" : "float";
   if (typeof v === "boolean") return "bool";

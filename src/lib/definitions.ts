@@ -6,9 +6,7 @@ import { type Def, FloatValue, type OptionType, typeError } from "./types/type.j
 import { type Condition, orders, priorities, typeTag } from "./wrappers.js";
 
 export function isAttrs(v: unknown): v is Record<string, unknown> {
-  return (
-    typeof v === "object" && v !== null && !Array.isArray(v) && !Lazy.is(v) && !(v instanceof FloatValue)
-  );
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !Lazy.is(v) && !FloatValue.is(v);
 }
 
 /** `mkIf` pushed into one attribute: the attribute's value is read only when discharged. */

@@ -197,18 +197,33 @@ class Context {
       specialArgs,
       _class: opts.class ?? null,
       _prefix: opts.prefix ?? [],
+      // The name as given: what `_module.args.name` is unless a module defines it (see `bindName`).
+      ...(opts.name !== undefined ? { name: opts.name } : {}),
       ...specialArgs,
     };
-    const name = opts.name;
-    if (name !== undefined && !Object.hasOwn(specialArgs, "name")) {
-      // `name` is `_module.args.name`, as in Nix (a module may override it). While modules are
-      // collected it is the name as given, so a module function can use it as a plain string.
-      Object.defineProperty(base, "name", {
-        enumerable: true,
-        get: () => (this.collecting ? name : readModuleArg(this, "name")),
-      });
-    }
+    this.#argsBase = base;
+    if (this.#nameFromArgs && !Object.hasOwn(specialArgs, "name")) this.nameFromArgs(base);
     return (this.#args = moduleArgs(this, base));
+  }
+
+  /**
+   * After collection: when a module other than the submodule's own defines `_module.args.name`,
+   * `name` is read from `_module.args` from then on, as Nix reads it. The common case keeps the
+   * plain name (a getter here would hold the whole evaluation in every closure over its args).
+   */
+  bindName(): void {
+    const name = this.opts.name;
+    if (name === undefined || Object.hasOwn(this.opts.specialArgs ?? {}, "name")) return;
+    if (!this.modules.some((m) => definesName(m.config))) return;
+    this.#nameFromArgs = true;
+    if (this.#argsBase) this.nameFromArgs(this.#argsBase);
+  }
+
+  #nameFromArgs = false;
+  #argsBase: Record<string, unknown> | undefined;
+
+  private nameFromArgs(base: Record<string, unknown>): void {
+    Object.defineProperty(base, "name", { enumerable: true, get: () => readModuleArg(this, "name") });
   }
 
   /** Every module's config, pushed down: the definitions at the root. */
@@ -718,6 +733,11 @@ export class OptionNode {
   readonly _type = "option";
   #merging: Merging | undefined;
   #state = 0;
+
+  /** A brand check: unlike `instanceof`, it runs no proxy trap (configuration values are proxies). */
+  static is(v: unknown): v is OptionNode {
+    return typeof v === "object" && v !== null && #state in v;
+  }
   #value: unknown;
 
   #loc: readonly string[] | undefined;
@@ -1022,6 +1042,31 @@ function readModuleArg(ctx: Context, key: string): unknown {
 }
 
 const deferredTarget = Symbol("grove.deferredArg");
+
+/** Marks the modules a submodule defines `_module.args.name` with (see `Context.bindName`). */
+const nameModule: unique symbol = Symbol("grove.nameModule");
+
+/**
+ * Whether a module's config may define `_module.args.name` (read without forcing anything: what
+ * is not plain data counts as defining it). A submodule's own name modules do not count.
+ */
+function definesName(config: unknown): boolean {
+  if (typeof config !== "object" || config === null || (config as { [nameModule]?: true })[nameModule]) {
+    return false;
+  }
+  if (typeTag(config) !== undefined || Lazy.is(config)) return true;
+  if (!("_module" in config)) return false;
+  const m = (config as Record<string, unknown>)._module;
+  if (!isAttrs(m) || typeTag(m) !== undefined) return true;
+  if (!("args" in m)) return false;
+  const args = m.args;
+  return !isAttrs(args) || typeTag(args) !== undefined || "name" in args;
+}
+
+/** A module defining `_module.args.name` as a submodule's instances (or its placeholder) do. */
+export function submoduleNameModule(name: unknown): Record<string, unknown> {
+  return { _module: { args: { name } }, [nameModule]: true };
+}
 
 /** Whether `v` is an argument taken before modules were collected, still to be resolved. */
 export function resolveDeferred(v: unknown): unknown {
@@ -1350,6 +1395,7 @@ export function evalModules(opts: EvalModulesOptions): Evaluation {
   const modules = collectModules(ctx, opts.modules, internalModule).reverse();
   ctx.collecting = false;
   ctx.modules = modules;
+  ctx.bindName();
   ctx.root = new Namespace(
     ctx,
     undefined,

@@ -100,12 +100,12 @@ const depthLimit = 10;
 function pretty(value: unknown, indent: string, depth: number): string {
   if (depth > depthLimit) return '"<unevaluated>"';
   const v = force(value);
-  const isContainer = typeof v === "object" && v !== null && !(v instanceof FloatValue);
+  const isContainer = typeof v === "object" && v !== null && !FloatValue.is(v);
   if (!isContainer && depth >= depthLimit) return '"<unevaluated>"';
   const intro = `\n${indent}  `;
   const outro = `\n${indent}`;
   if (v === null || v === undefined) return "null";
-  if (v instanceof FloatValue) return nixFloat(v.value);
+  if (FloatValue.is(v)) return nixFloat(v.value);
   switch (typeof v) {
     case "number":
       return Number.isInteger(v) ? String(v) : nixFloat(v);

@@ -159,7 +159,7 @@ export function evaluateCheck(c: Case, check: Check): Outcome {
 /** A value as its JSON text has it: attributes holding `undefined` (a definition's unknown line) left out. */
 function asJson(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(asJson);
-  if (typeof v !== "object" || v === null || v instanceof FloatValue) return v;
+  if (typeof v !== "object" || v === null || FloatValue.is(v)) return v;
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = asJson(x);
   return out;

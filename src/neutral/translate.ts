@@ -85,7 +85,7 @@ function bad(what: string): GroveError {
 }
 
 function isObj(v: Json | undefined): v is Obj {
-  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof FloatValue);
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !FloatValue.is(v);
 }
 
 function missing(key: string | number): GroveError {
@@ -128,7 +128,7 @@ function hasPath(v: unknown, path: readonly (string | number)[]): boolean {
  * gave, its place and its definitions (read when used), and `__toString` giving its path.
  */
 export function nixView(v: unknown): unknown {
-  if (!(v instanceof OptionNode)) return v;
+  if (!OptionNode.is(v)) return v;
   const fields: Record<string, () => unknown> = {
     __toString: () => () => showPath(v.loc),
     _type: () => "option",
@@ -162,7 +162,7 @@ function toNixString(value: unknown): string {
   const v = nixView(force(value));
   if (v === null || v === false) return "";
   if (v === true) return "1";
-  if (v instanceof FloatValue) return v.value.toFixed(6);
+  if (FloatValue.is(v)) return v.value.toFixed(6);
   if (typeof v === "number") return Number.isInteger(v) ? String(v) : v.toFixed(6);
   if (typeof v === "string") return v;
   if (Array.isArray(v)) {

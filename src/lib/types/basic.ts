@@ -21,7 +21,7 @@ export function isInt(v: unknown): v is number {
   return typeof v === "number" && Number.isInteger(v);
 }
 export function isFloat(v: unknown): boolean {
-  return (typeof v === "number" && !Number.isInteger(v) && Number.isFinite(v)) || v instanceof FloatValue;
+  return (typeof v === "number" && !Number.isInteger(v) && Number.isFinite(v)) || FloatValue.is(v);
 }
 export function isString(v: unknown): v is string {
   return typeof v === "string";
@@ -47,7 +47,7 @@ function nixTypeOf(v: unknown): string {
   if (Array.isArray(v)) return "list";
   if (typeof v === "function") return "lambda";
   if (typeof v === "number") return Number.isInteger(v) ? "int" : "float";
-  if (v instanceof FloatValue) return "float";
+  if (FloatValue.is(v)) return "float";
   if (typeof v === "boolean") return "bool";
   return typeof v === "object" ? "set" : typeof v;
 }
@@ -58,7 +58,7 @@ function anythingKind(v: unknown): string {
   if (Array.isArray(v)) return "list";
   if (typeof v === "function") return "lambda";
   if (typeof v === "number") return Number.isInteger(v) ? "int" : "float";
-  if (v instanceof FloatValue) return "float";
+  if (FloatValue.is(v)) return "float";
   if (typeof v === "object") {
     const proto = Object.getPrototypeOf(v);
     if (proto !== Object.prototype && proto !== null) return "stringCoercibleSet";

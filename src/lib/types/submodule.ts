@@ -1,6 +1,13 @@
 import { GroveError } from "../../errors.js";
 import { isAttrs } from "../definitions.js";
-import { type Evaluation, evalModules, evaluationOf, moduleLocation, unifiedAhead } from "../modules.js";
+import {
+  type Evaluation,
+  evalModules,
+  evaluationOf,
+  moduleLocation,
+  submoduleNameModule,
+  unifiedAhead,
+} from "../modules.js";
 import { showOption } from "../show.js";
 import { mkOptionDefault } from "../wrappers.js";
 import {
@@ -51,7 +58,7 @@ export function submoduleWith(attrs: SubmoduleWithOptions): OptionType {
   const cls = () => attrs.class ?? null;
   // The type's modules, with the placeholder name every instance overrides; unified once, as
   // they lead every instance's module list.
-  const typeModules = unifiedAhead([{ _module: { args: { name: mkOptionDefault("‹name›") } } }, ...modules]);
+  const typeModules = unifiedAhead([submoduleNameModule(mkOptionDefault("‹name›")), ...modules]);
   let baseEval: Evaluation | undefined;
   const base = (): Evaluation =>
     (baseEval ??= evalModules({
@@ -88,7 +95,7 @@ export function submoduleWith(attrs: SubmoduleWithOptions): OptionType {
           specialArgs: specialArgs(),
           prefix: loc,
           name,
-          modules: [...typeModules, { _module: { args: { name } } }, ...defModules],
+          modules: [...typeModules, submoduleNameModule(name), ...defModules],
         }).config;
       },
     }),

@@ -200,7 +200,12 @@ const prioritySuggestion =
 /** Structural equality, as Nix's `==` (functions are never equal to anything). */
 /** Marks a number as a float, so `float` accepts `float(1)` and Nix output renders `1.0`. */
 export class FloatValue {
+  #float = true;
   constructor(readonly value: number) {}
+  /** A brand check: unlike `instanceof`, it runs no proxy trap (configuration values are proxies). */
+  static is(v: unknown): v is FloatValue {
+    return typeof v === "object" && v !== null && #float in v;
+  }
   valueOf(): number {
     return this.value;
   }
@@ -214,8 +219,8 @@ export function nixEqual(a: unknown, b: unknown): boolean {
   // Each level read only as far as the comparison goes, as Nix's `==` does.
   a = force(a);
   b = force(b);
-  if (a instanceof FloatValue) a = a.value;
-  if (b instanceof FloatValue) b = b.value;
+  if (FloatValue.is(a)) a = a.value;
+  if (FloatValue.is(b)) b = b.value;
   if (a === b) return typeof a !== "function";
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
   if (Array.isArray(a)) {
@@ -262,7 +267,7 @@ export function mergeUniqueOption(
 export const mergeOneOption = mergeUniqueOption("", (_loc, defs) => defs[0]!.value);
 
 function isAttrsValue(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof FloatValue);
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !FloatValue.is(v);
 }
 
 /** The merge of `unspecified`: lists concatenate, sets combine, strings join, equal ints pass. */
