@@ -12,6 +12,10 @@ export function isAttrs(v: unknown): v is Record<string, unknown> {
 /** `mkIf` pushed into one attribute: the attribute's value is read only when discharged. */
 class PushedIf {
   readonly _type = "if";
+  static is(v: unknown): v is PushedIf {
+    return typeof v === "object" && v !== null && #pushed in v;
+  }
+  #pushed = true;
   constructor(
     readonly condition: Condition,
     readonly holder: Record<string, unknown>,
@@ -25,6 +29,10 @@ class PushedIf {
 /** `mkOverride` pushed into one attribute. */
 class PushedOverride {
   readonly _type = "override";
+  static is(v: unknown): v is PushedOverride {
+    return typeof v === "object" && v !== null && #pushed in v;
+  }
+  #pushed = true;
   constructor(
     readonly priority: number,
     readonly holder: Record<string, unknown>,
@@ -134,7 +142,18 @@ export function prioOf(v: unknown): number {
 
 function stripOverride(d: Def): Def {
   if (typeTag(d.value) !== "override") return d;
-  return { file: d.file, line: d.line, value: force((d.value as { content: unknown }).content) };
+  return { file: d.file, line: d.line, value: asData(force((d.value as { content: unknown }).content)) };
+}
+
+/**
+ * A pushed-down wrapper that a priority left undischarged, as the plain set Nix sees there
+ * (`{ _type = "if"; condition; content; }`): a type may take it as data.
+ */
+function asData(v: unknown): unknown {
+  if (PushedIf.is(v)) return { _type: "if", condition: v.condition, content: Lazy.ref(v.holder, v.key) };
+  if (PushedOverride.is(v))
+    return { _type: "override", priority: v.priority, content: Lazy.ref(v.holder, v.key) };
+  return v;
 }
 
 /** Keeps the definitions of the highest priority (lowest number), stripping `mkOverride`. */

@@ -29,7 +29,7 @@ import {
 } from "./lazy.js";
 import { type AttrsSource, attrsSourceOf, ComputedAttrs, lazyAttrs } from "./lazy-attrs.js";
 import { mkOption } from "./options.js";
-import { didYouMean, nearest, showDefs, showOption, showValue } from "./show.js";
+import { byCodePoint, didYouMean, nearest, showDefs, showOption, showValue } from "./show.js";
 import { bool, raw } from "./types/basic.js";
 import { lazyAttrsOf, nullOr } from "./types/containers.js";
 import { submoduleWith } from "./types/submodule.js";
@@ -330,7 +330,7 @@ class Context {
     const parent = def.prefix.slice(0, -1);
     // Sorted, as Nix lists the names it suggests from: of equally near names, the first wins.
     const siblings = [...this.root.namesAt(parent)]
-      .sort()
+      .sort(byCodePoint)
       .filter((n) => parent.length > 0 || n !== "_module");
     const suggestions = nearest(def.prefix[def.prefix.length - 1]!, siblings).map((s) => [
       ...this.prefix,
@@ -355,7 +355,7 @@ function nixString(s: string): string {
 }
 
 /** Nix's message for an import that is not a module (its colours left out). */
-function notAModule(type: string, file: string, prefix: readonly string[]): string {
+function notAModule(type: string, file: string, prefix: readonly string[], cls: string | null): string {
   const into = [
     file !== unknownFile ? `, while trying to load a module into ${file}` : "",
     prefix.length > 0 ? `, while trying to load a module into ${showOption(prefix)}` : "",
@@ -366,6 +366,17 @@ function notAModule(type: string, file: string, prefix: readonly string[]): stri
   if (type === "configuration") {
     paragraphs.push(
       "If you really mean to import this configuration, instead please only import the modules that make up the configuration.\nYou may have to create a `let` binding, file or attribute to give yourself access to the relevant modules.\nWhile loading a configuration into the module system is a very sensible idea, it can not be done cleanly in practice.",
+    );
+  }
+  if (type === "flake") {
+    const suggestion = cls === null ? ".modules.someApp.default" : `.modules.${cls}.default`;
+    const byClass: Record<string, string> = {
+      nixos: ".nixosModules.default",
+      darwin: ".darwinModules.default",
+    };
+    const more = cls !== null && byClass[cls] ? `\nor\n    inputs.someflake${byClass[cls]}` : "";
+    paragraphs.push(
+      `Perhaps you forgot to select an attribute name?\nInstead of, for example,\n    inputs.someflake\nyou need to write something like\n    inputs.someflake${suggestion}${more}`,
     );
   }
   return paragraphs.join("\n\n");
@@ -527,7 +538,7 @@ class Namespace implements AttrsSource {
     // Every declared name is looked at (a declaration that cannot be one fails here, as in Nix),
     // and every undeclared name that has definitions.
     if (inOrder) {
-      for (const name of [...new Set([...decls.keys(), ...defs.keys()])].sort()) {
+      for (const name of [...new Set([...decls.keys(), ...defs.keys()])].sort(byCodePoint)) {
         if (this.unmatchedAt(name, out, prefix, firstOnly, true)) return;
       }
       return;
@@ -1116,7 +1127,7 @@ const fullModuleKeys = new Set([
   "freeformType",
 ]);
 
-const shorthandReserved = ["_class", "_file", "key", "disabledModules", "imports", "freeformType"];
+const shorthandReserved = ["_class", "_file", "key", "disabledModules", "require", "imports", "freeformType"];
 
 /** Nix's `unifyModuleSyntax`: any module form to the canonical one. */
 function unify(
@@ -1126,12 +1137,17 @@ function unify(
   line: number | undefined,
 ): NormalModule {
   const loc = (m as { [moduleLocation]?: ModuleLocation })[moduleLocation];
-  const modFile = typeof m._file === "string" ? m._file : (loc?.file ?? file);
+  // These may be computed (a module function's result); Nix reads them with `toString`.
+  const has = (k: string) => Object.hasOwn(m, k);
+  const givenFile = has("_file") ? force(m._file) : undefined;
+  const modFile = givenFile !== undefined ? nixToString(givenFile) : (loc?.file ?? file);
   const modLine = loc?.line ?? line;
-  const modKey = m.key !== undefined ? String(m.key) : key;
-  const cls = typeof m._class === "string" ? m._class : null;
-  const disabledModules = (m.disabledModules as unknown[] | undefined) ?? [];
-  const full = "config" in m || "options" in m;
+  const modKey = has("key") ? nixToString(force(m.key)) : key;
+  const givenClass = has("_class") ? force(m._class) : null;
+  const cls = typeof givenClass === "string" ? givenClass : null;
+  const disabledModules =
+    (has("disabledModules") ? (force(m.disabledModules) as unknown[]) : undefined) ?? [];
+  const full = has("config") || has("options");
   if (full) {
     let bad: string[] | undefined;
     for (const k of Object.keys(m)) if (!fullModuleKeys.has(k)) (bad ??= []).push(k);
@@ -1150,7 +1166,11 @@ function unify(
     line: modLine,
     class: cls,
     disabledModules,
-    imports: (m.imports as unknown[] | undefined) ?? [],
+    // A shorthand module's `require` is imports too, as in Nix.
+    imports:
+      !full && has("require")
+        ? [...((force(m.require) as unknown[]) ?? []), ...((force(m.imports) as unknown[]) ?? [])]
+        : ((m.imports as unknown[] | undefined) ?? []),
     options: full ? (m.options ?? {}) : {},
     config: withExtras(m, full ? (m.config ?? {}) : shorthandConfig(m), full),
   };
@@ -1250,6 +1270,13 @@ function collectModules(ctx: Context, initial: readonly unknown[], internal: Nor
       line = loc?.line ?? parentLine;
       // What a function returns is a module as it is, as in Nix: an `mkMerge` is its config.
       if (isAttrs(m)) return unify(loc?.file ?? parentFile, fallbackKey, m as Record<string, unknown>, line);
+      throw new GroveError(
+        "BadModule",
+        `module ${parentFile} (${fallbackKey}) does not look like a module.`,
+        {
+          file: parentFile,
+        },
+      );
     }
     if (Array.isArray(m)) {
       throw new GroveError(
@@ -1270,7 +1297,7 @@ function collectModules(ctx: Context, initial: readonly unknown[], internal: Nor
     const tag = typeTag(m);
     if (tag === "if" || tag === "override") return unify(parentFile, fallbackKey, { config: m }, line);
     if (tag !== undefined && tag !== "module") {
-      throw new GroveError("BadModule", notAModule(tag, parentFile, ctx.prefix), { file: parentFile });
+      throw new GroveError("BadModule", notAModule(tag, parentFile, ctx.prefix, cls), { file: parentFile });
     }
     return unify(parentFile, fallbackKey, m as Record<string, unknown>, line);
   };
@@ -1286,13 +1313,16 @@ function collectModules(ctx: Context, initial: readonly unknown[], internal: Nor
   ): Structured[] =>
     modules.map((raw, i) => {
       const module = load(parentFile, parentLine, parentKey, i + 1, raw);
+      // The module itself (an expression giving a module gives the same one each time).
+      const self = force(raw);
       let cycleAt = -1;
-      let keyOnPath = false;
+      let keyOnPath = 0;
       for (let p = 0; p < path.length; p++) {
-        if (cycleAt < 0 && path[p]!.raw === raw) cycleAt = p;
-        if (path[p]!.key === module.key) keyOnPath = true;
+        if (cycleAt < 0 && path[p]!.raw === self) cycleAt = p;
+        if (path[p]!.key === module.key) keyOnPath++;
       }
-      if (cycleAt >= 0 && !(keyOnPath && !module.key.includes(":anon-"))) {
+      const keyed = !module.key.includes(":anon-");
+      if (cycleAt >= 0 && !(keyOnPath > 0 && keyed)) {
         const files = [...path.slice(cycleAt).map((p) => p.file), module.file];
         throw new GroveError("ImportCycle", `Modules import each other: ${files.join(" → ")}.`, {
           file: module.file,
@@ -1311,9 +1341,9 @@ function collectModules(ctx: Context, initial: readonly unknown[], internal: Nor
       }
       if (module.disabledModules.length > 0)
         disabled.push({ file: module.file, items: module.disabledModules });
-      if (keyOnPath && !module.key.includes(":anon-")) {
-        // Already applied on this path (its class and disabled modules count, as in Nix): the
-        // breadth-first pass keeps the first one only, so its imports are not walked again.
+      if (keyed && (cycleAt >= 0 || keyOnPath > 1)) {
+        // Importing itself (by key): its class and disabled modules counted, its imports are
+        // already being walked. Nix would recurse without end; the first one applies.
         return { key: module.key, module, children: [] };
       }
       const imports = force(module.imports);
@@ -1323,7 +1353,7 @@ function collectModules(ctx: Context, initial: readonly unknown[], internal: Nor
         });
       }
       if (imports.length === 0) return { key: module.key, module, children: [] };
-      path.push({ raw, key: module.key, file: module.file });
+      path.push({ raw: self, key: module.key, file: module.file });
       try {
         return {
           key: module.key,
@@ -1356,12 +1386,34 @@ function collectModules(ctx: Context, initial: readonly unknown[], internal: Nor
   return result;
 }
 
+/** Nix's `toString` of a module's key or file: `true` is "1", `null` and `false` are "". */
+function nixToString(v: unknown): string {
+  if (v === null || v === false || v === undefined) return "";
+  if (v === true) return "1";
+  if (Array.isArray(v)) return v.map((x) => nixToString(force(x))).join(" ");
+  return String(v);
+}
+
+/**
+ * The key a `disabledModules` item names: a string is a module's key (where Nix would read a
+ * path under `modulesPath`), a module gives its `key`, numbers and booleans their text.
+ */
 function disabledKey(file: string, item: unknown): string {
   if (typeof item === "string") return item;
-  if (isAttrs(item) && item.key !== undefined) return String(item.key);
+  if (item === null || typeof item === "number" || typeof item === "boolean" || Array.isArray(item)) {
+    return nixToString(item);
+  }
+  if (isAttrs(item) && item.key !== undefined) return nixToString(force(item.key));
+  if (isAttrs(item)) {
+    throw new GroveError(
+      "BadModule",
+      `Module \`${file}\` contains a disabledModules item that is an attribute set, presumably a module, that does not have a \`key\` attribute. This means that the module system doesn't have any means to identify the module that should be disabled. Make sure that you've put the correct value in disabledModules: a string path relative to modulesPath, a path value, or an attribute set with a \`key\` attribute.`,
+      { file },
+    );
+  }
   throw new GroveError(
     "BadModule",
-    `Each disabledModules item must be a key (string) or a module with a \`key' attribute, but one of the items in \`${file}' is ${describeKind(item)}.`,
+    `Each disabledModules item must be a path, string, or a attribute set with a key attribute, or a value supported by toString. However, one of the disabledModules items in \`${file}\` is none of that, but is of type ${describeKind(item)}.`,
     { file },
   );
 }

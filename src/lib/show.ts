@@ -127,7 +127,7 @@ function pretty(value: unknown, indent: string, depth: number): string {
   }
   const source = attrsSourceOf(v);
   const read = (k: string) => (source ? source.value(k) : (v as Record<string, unknown>)[k]);
-  const names = [...(source ? source.names() : Object.keys(v))].sort();
+  const names = [...(source ? source.names() : Object.keys(v))].sort(byCodePoint);
   if (names.length === 0) return "{ }";
   if (names.includes("type") && force(read("type")) === "derivation") {
     const name = names.includes("name") ? force(read("name")) : undefined;
@@ -158,6 +158,18 @@ function nixFloat(x: number): string {
     return `${trim(mantissa)}e${n < 0 ? "-" : "+"}${String(Math.abs(n)).padStart(2, "0")}`;
   }
   return trim(x.toFixed(Math.max(0, 5 - exponent)));
+}
+
+/** Names in Nix's order: by their UTF-8 bytes, that is by code point (not by UTF-16 unit). */
+export function byCodePoint(a: string, b: string): number {
+  if (a === b) return 0;
+  const x = [...a];
+  const y = [...b];
+  for (let i = 0; i < x.length && i < y.length; i++) {
+    const d = x[i]!.codePointAt(0)! - y[i]!.codePointAt(0)!;
+    if (d !== 0) return d;
+  }
+  return x.length - y.length;
 }
 
 /** `` `a.nix' and `b.nix' ``, every file as given (Nix's `showFiles`). */

@@ -4,6 +4,7 @@
  */
 import { type ErrorCode, GroveError } from "../errors.js";
 import { attrsSourceOf, deepForce, evalModules, FloatValue, force } from "../lib/index.js";
+import { byCodePoint } from "../lib/show.js";
 import { nixEqual } from "../lib/types/type.js";
 import { caseModules, type Json, nixView } from "./translate.js";
 
@@ -117,7 +118,7 @@ function forceInNixOrder(value: unknown, seen: Set<object>): void {
     return;
   }
   const source = attrsSourceOf(v);
-  for (const k of [...(source ? source.names() : Object.keys(v))].sort()) {
+  for (const k of [...(source ? source.names() : Object.keys(v))].sort(byCodePoint)) {
     forceInNixOrder(source ? source.value(k) : (v as Record<string, unknown>)[k], seen);
   }
 }

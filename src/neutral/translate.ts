@@ -30,6 +30,7 @@ import {
   takesLazyArgument,
   types,
 } from "../lib/index.js";
+import { byCodePoint } from "../lib/show.js";
 import { nixEqual } from "../lib/types/type.js";
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -202,7 +203,7 @@ function plus(p: unknown, q: unknown): unknown {
 }
 
 function sortedKeys(v: unknown): string[] {
-  return Object.keys(force(v) as object).sort();
+  return Object.keys(force(v) as object).sort(byCodePoint);
 }
 
 function call(f: unknown, arg: unknown): unknown {
@@ -496,11 +497,13 @@ function compileDefRaw(d: Json, sc: Scope): Compiled {
       }
       case "override": {
         const value = compileDef(d.value as Json, sc);
-        return (env) => mkOverride(d.priority as number, value(env));
+        const priority = Number(d.priority);
+        return (env) => mkOverride(priority, value(env));
       }
       case "order": {
         const value = compileDef(d.value as Json, sc);
-        return (env) => mkOrder(d.priority as number, value(env));
+        const priority = Number(d.priority);
+        return (env) => mkOrder(priority, value(env));
       }
       case "module":
         return compileModule(d.module as Obj, sc);

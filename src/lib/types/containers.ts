@@ -239,7 +239,8 @@ export function unique(message: string, type: OptionType): OptionType {
     single: type.single,
     getSubOptions: type.getSubOptions,
     getSubModules: type.getSubModules,
-    substSubModules: (m) => unique(message, type.substSubModules(m)),
+    // Nix rebuilds it as `uniq`: a declared option's own message is not kept.
+    substSubModules: (m) => unique("", type.substSubModules(m)),
     functor: elemFunctor("unique", type, (e) => unique(message, e)),
     nestedTypes: { elemType: type },
   });
@@ -362,7 +363,8 @@ export function addCheck(type: OptionType, extra: (v: unknown) => boolean): Opti
     emptyValue: () => type.emptyValue,
     getSubOptions: type.getSubOptions,
     getSubModules: type.getSubModules,
-    substSubModules: (m) => addCheck(type.substSubModules(m), extra),
+    // As Nix's `elemType // { check }`: rebuilt with its modules, the extra check is gone.
+    substSubModules: (m) => type.substSubModules(m),
     functor: type.functor,
     // Merged with another declaration as the type it checks more (the extra check is lost, as in Nix).
     typeMerge: type.typeMerge,
