@@ -54,17 +54,11 @@ function nixTypeOf(v: unknown): string {
 
 /** Nix's `builtins.typeOf`, with sets that coerce to a string (packages) apart, as `anything` sees them. */
 function anythingKind(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "list";
-  if (typeof v === "function") return "lambda";
-  if (typeof v === "number") return Number.isInteger(v) ? "int" : "float";
-  if (FloatValue.is(v)) return "float";
-  if (typeof v === "object") {
-    const proto = Object.getPrototypeOf(v);
-    if (proto !== Object.prototype && proto !== null) return "stringCoercibleSet";
-    return "outPath" in v || "__toString" in v ? "stringCoercibleSet" : "set";
-  }
-  return typeof v;
+  const kind = nixTypeOf(v);
+  if (kind !== "set") return kind;
+  const proto = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return "stringCoercibleSet";
+  return "outPath" in (v as object) || "__toString" in (v as object) ? "stringCoercibleSet" : "set";
 }
 
 export const anything: OptionType = mkOptionType({
