@@ -139,8 +139,13 @@ export function submoduleWith(attrs: SubmoduleWithOptions): OptionType {
 
 /** `attrs` with other modules, its other fields still read only when used. */
 function withModules(attrs: SubmoduleWithOptions, modules: readonly AnyModule[]): SubmoduleWithOptions {
+  // Only merged declarations read their fields late; anything else is copied.
+  if (!(attrs as { [merged]?: true })[merged]) return { ...attrs, modules };
   return Object.defineProperty(Object.create(attrs), "modules", { value: modules, enumerable: true });
 }
+
+/** Marks the fields of merged declarations (see {@link mergedAttrs}): getters, some of which throw. */
+const merged: unique symbol = Symbol("grove.mergedSubmoduleAttrs");
 
 /**
  * Two `submoduleWith` declarations of one option merged. A field both give differently fails
@@ -157,6 +162,7 @@ function mergedAttrs(l: SubmoduleWithOptions, r: SubmoduleWithOptions): Submodul
   };
   let specialArgs: Record<string, unknown> | undefined;
   return {
+    [merged]: true,
     modules: [...l.modules, ...r.modules],
     get class() {
       return pick(l.class, r.class, "class");
@@ -180,7 +186,7 @@ function mergedAttrs(l: SubmoduleWithOptions, r: SubmoduleWithOptions): Submodul
     get description() {
       return pick(l.description, r.description, "description");
     },
-  };
+  } as SubmoduleWithOptions;
 }
 
 /** `submoduleWith` for plain submodules: a plain object definition is config only. */
