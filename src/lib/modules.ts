@@ -102,6 +102,21 @@ export interface Evaluation {
 
 const unknownFile = "<unknown-file>";
 
+/** The type of a type (Nix's `types.optionType`): several merge as declarations of one option do. */
+export const optionType: OptionType = mkOptionType({
+  name: "optionType",
+  description: "optionType",
+  descriptionClass: "noun",
+  check: isOptionType,
+  merge: (loc, defs) =>
+    defs.length === 1
+      ? defs[0]!.value
+      : mergeOptionDecls(
+          loc,
+          defs.map((d) => ({ file: d.file, options: mkOption({ type: d.value as OptionType }) })),
+        ).type,
+});
+
 const internalOptions = {
   _module: {
     args: mkOption({
@@ -116,22 +131,7 @@ const internalOptions = {
       description: "Whether to check whether all option definitions have matching declarations.",
     }),
     freeformType: mkOption({
-      type: nullOr(
-        mkOptionType({
-          name: "optionType",
-          description: "optionType",
-          descriptionClass: "noun",
-          check: isOptionType,
-          // Several freeform types merge as declarations of one option do (submodules combine).
-          merge: (loc, defs) =>
-            defs.length === 1
-              ? defs[0]!.value
-              : mergeOptionDecls(
-                  loc,
-                  defs.map((d) => ({ file: d.file, options: mkOption({ type: d.value as OptionType }) })),
-                ).type,
-        }),
-      ),
+      type: nullOr(optionType),
       internal: true,
       default: null,
       description: "The type of definitions that have no declared option; null rejects them.",

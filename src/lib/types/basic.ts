@@ -281,6 +281,23 @@ export const ints = {
 
 export const port = ints.u16;
 
+/**
+ * Whether a path names something in the Nix store (Nix's `hasStorePathPrefix` of `/. + path`):
+ * `/nix/store/<32 characters>-<name>…` once `.`, `..` and doubled slashes are resolved, or a
+ * content-addressed `<52 base-32 characters>` first component.
+ */
+function inStorePath(text: string): boolean {
+  const parts: string[] = [];
+  for (const p of `/${text}`.split("/")) {
+    if (p === "" || p === ".") continue;
+    if (p === "..") parts.pop();
+    else parts.push(p);
+  }
+  if (parts.length > 2 && parts[0] === "nix" && parts[1] === "store" && /^.{32}-.+$/s.test(parts[2]!))
+    return true;
+  return parts.length > 0 && /^[0-9a-z]{52}$/.test(parts[0]!);
+}
+
 /** Nix's `toString` of a string-like value (a string, or a set with `outPath` or `__toString`). */
 function stringLike(v: unknown): string | undefined {
   if (isString(v)) return v;
@@ -307,7 +324,7 @@ export function pathWith(opts: { absolute?: boolean | null; inStore?: boolean | 
       const text = inStore === false ? (isString(v) ? v : undefined) : stringLike(v);
       if (text === undefined) return false;
       const isAbs = text.startsWith("/");
-      const isStore = text.startsWith("/nix/store/");
+      const isStore = inStorePath(text);
       return (absolute === null || absolute === isAbs) && (inStore === null || inStore === isStore);
     },
     merge: mergeEqualOption,
@@ -321,6 +338,7 @@ export function pathWith(opts: { absolute?: boolean | null; inStore?: boolean | 
 }
 export const path = pathWith({ absolute: true });
 export const pathInStore = pathWith({ inStore: true });
+export const externalPath = pathWith({ absolute: true, inStore: false });
 
 export function enumType(values: readonly unknown[]): OptionType {
   const show = (v: unknown) =>

@@ -1,3 +1,4 @@
+import { optionType } from "../modules.js";
 import { attrTag } from "./attr-tag.js";
 import {
   anything,
@@ -7,6 +8,7 @@ import {
   commas,
   enumType,
   envVar,
+  externalPath,
   float,
   int,
   ints,
@@ -42,6 +44,7 @@ import {
 import { packageType } from "./package.js";
 import { deferredModule, deferredModuleWith, submodule, submoduleWith } from "./submodule.js";
 import { mkOptionType, type OptionType, registerCanonicalTypes } from "./type.js";
+import { json, luaInline, optionDeclaration, serializableValueWith, toml } from "./values.js";
 
 const number = either(int, float);
 
@@ -104,7 +107,14 @@ export const types = {
   attrs,
   path,
   pathInStore,
+  externalPath,
   pathWith,
+  json,
+  toml,
+  serializableValueWith,
+  luaInline,
+  optionType,
+  optionDeclaration,
   package: packageType,
   enum: enumType,
   listOf,
