@@ -373,7 +373,8 @@ export class GroveError extends Error {
   readonly line: number | undefined;
 
   constructor(code: ErrorCode, message: string, init: GroveErrorInit = {}) {
-    super(message, init.cause === undefined ? undefined : { cause: init.cause });
+    // No line ends in spaces, as Nix prints its messages (several are written with one there).
+    super(message.replace(/[ \t]+\n/g, "\n"), init.cause === undefined ? undefined : { cause: init.cause });
     this.code = code;
     this.hint = init.hint ?? catalogue[code].hint;
     this.path = init.path;
