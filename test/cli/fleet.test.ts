@@ -29,6 +29,18 @@ beforeAll(() => {
 });
 
 describe("grove eval on the example fleet", () => {
+  it("runs as the README's first command does, `npx grove` on a fresh clone after `npm ci`", async () => {
+    // npx runs the package's own bin through its shebang: the build must leave it executable.
+    const r = await execa("npx", ["grove", "eval", "--dir", "examples/fleet", "--json"], {
+      cwd: REPO,
+      reject: false,
+      env: { NO_COLOR: "1" },
+    });
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    expect(Object.keys(JSON.parse(r.stdout).machines).length).toBeGreaterThan(0);
+  });
+
   it("prints every machine and every home, as the snapshot records", async () => {
     const r = await grove(["eval", "--dir", "examples/fleet", "--json"]);
     expect(r.stderr).toBe("");
