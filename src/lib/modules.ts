@@ -312,6 +312,9 @@ class Context {
   /** Nix's `checkUnmatched`: a definition that no option matches is an error (unless freeform or unchecked). */
   check(): void {
     if (this.#checked || this.opts.passthrough) return;
+    // Nix reads these settings from the whole `config`, free values merged in: with a freeform
+    // type, that merge happens first (and forces what a strict freeform type forces).
+    if (this.moduleSetting("freeformType") !== null) this.configSource();
     if (this.moduleSetting("check") === true && this.moduleSetting("freeformType") === null) {
       const found: Unmatched[] = [];
       this.root.unmatched(found, [], true);
