@@ -88,6 +88,7 @@ export function takesLazyArgument<F extends (arg: any) => unknown>(fn: F): F {
   return fn;
 }
 
+/** Whether `fn` was marked by {@link takesLazyArgument}. */
 export function acceptsLazyArgument(fn: (arg: any) => unknown): boolean {
   return (fn as { [lazyArgument]?: true })[lazyArgument] === true;
 }
