@@ -398,5 +398,10 @@ const nixKeywords = new Set(["assert", "else", "if", "in", "inherit", "let", "or
 function showPathPart(p: string): string {
   if (p === "*" || /^<.*>$/s.test(p)) return p;
   if (/^[A-Za-z_][A-Za-z0-9_'-]*$/.test(p) && !nixKeywords.has(p)) return p;
-  return JSON.stringify(p).replaceAll("$", "\\$");
+  return escapeNixString(p);
+}
+
+/** A string as Nix's `escapeNixString` writes it: quoted, `$` escaped too. */
+export function escapeNixString(s: string): string {
+  return JSON.stringify(s).replaceAll("$", "\\$");
 }

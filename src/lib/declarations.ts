@@ -207,8 +207,7 @@ function makeEntry(loc: readonly string[], decls: readonly DeclSource[]): Entry 
       );
     }
   }
-  // Declarations merge when the option is first used, as in Nix: a bad declaration fails only
-  // an evaluation that reads the option.
+  // A bad declaration fails only an evaluation that reads the option, as in Nix (see optionEntry).
   if (optionCount === decls.length) return optionEntry(() => mergeSingleOrMany(loc, decls));
   if (optionCount === 0) return { kind: "namespace", skeleton: skeletonFor(decls) };
   const optionDecls = decls.filter((d) => isOption(force(d.options)));

@@ -9,15 +9,13 @@ export function isAttrs(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v) && !Lazy.is(v) && !FloatValue.is(v);
 }
 
-/** `mkIf` pushed into one attribute: the attribute's value is read only when discharged. */
-class PushedIf {
-  readonly _type = "if";
-  static is(v: unknown): v is PushedIf {
+/** A wrapper pushed into one attribute: the attribute's value is read only when discharged. */
+abstract class Pushed {
+  #pushed = true;
+  static is(v: unknown): v is PushedIf | PushedOverride {
     return typeof v === "object" && v !== null && #pushed in v;
   }
-  #pushed = true;
   constructor(
-    readonly condition: Condition,
     readonly holder: Record<string, unknown>,
     readonly key: string,
   ) {}
@@ -26,20 +24,27 @@ class PushedIf {
   }
 }
 
-/** `mkOverride` pushed into one attribute. */
-class PushedOverride {
-  readonly _type = "override";
-  static is(v: unknown): v is PushedOverride {
-    return typeof v === "object" && v !== null && #pushed in v;
+/** `mkIf` pushed into one attribute. */
+class PushedIf extends Pushed {
+  readonly _type = "if";
+  constructor(
+    readonly condition: Condition,
+    holder: Record<string, unknown>,
+    key: string,
+  ) {
+    super(holder, key);
   }
-  #pushed = true;
+}
+
+/** `mkOverride` pushed into one attribute. */
+class PushedOverride extends Pushed {
+  readonly _type = "override";
   constructor(
     readonly priority: number,
-    readonly holder: Record<string, unknown>,
-    readonly key: string,
-  ) {}
-  get content(): unknown {
-    return this.holder[this.key];
+    holder: Record<string, unknown>,
+    key: string,
+  ) {
+    super(holder, key);
   }
 }
 
@@ -150,10 +155,11 @@ function stripOverride(d: Def): Def {
  * (`{ _type = "if"; condition; content; }`): a type may take it as data.
  */
 function asData(v: unknown): unknown {
-  if (PushedIf.is(v)) return { _type: "if", condition: v.condition, content: Lazy.ref(v.holder, v.key) };
-  if (PushedOverride.is(v))
-    return { _type: "override", priority: v.priority, content: Lazy.ref(v.holder, v.key) };
-  return v;
+  if (!Pushed.is(v)) return v;
+  const content = Lazy.ref(v.holder, v.key);
+  return v._type === "if"
+    ? { _type: "if", condition: v.condition, content }
+    : { _type: "override", priority: v.priority, content };
 }
 
 /** Keeps the definitions of the highest priority (lowest number), stripping `mkOverride`. */

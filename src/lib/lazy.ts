@@ -111,31 +111,40 @@ const lazyItems: ProxyHandler<unknown[]> = {
 };
 
 /**
- * A list whose lazy items are computed when first read (by index, iteration, `map`, JSON…), as
+ * A list whose lazy items (some of `items`) are computed when first read (by index, iteration, `map`, JSON…), as
  * Nix's list items are: an item that fails fails only the code that reads it.
  */
 export function lazyList(items: unknown[]): unknown[] {
-  return items.some((x) => Lazy.is(x)) ? new Proxy(items, lazyItems) : items;
+  return new Proxy(items, lazyItems);
 }
 
-/** Forces a value and everything inside it (lists, attribute sets, getters). */
-export function deepForce(v: unknown, seen: Set<object> = new Set()): unknown {
+/**
+ * Forces a value and everything inside it (lists, attribute sets, getters); with `order`, the
+ * attributes of each set in that order (which of several errors is met first depends on it).
+ */
+export function deepForce(
+  v: unknown,
+  seen: Set<object> = new Set(),
+  order?: (a: string, b: string) => number,
+): unknown {
   v = force(v);
   if (v === null || typeof v !== "object") return v;
   if (seen.has(v)) throw new GroveError("BadValue", "The value contains a cycle.");
   seen.add(v);
   try {
-    if (Array.isArray(v)) return v.map((x) => deepForce(x, seen));
+    if (Array.isArray(v)) return v.map((x) => deepForce(x, seen, order));
+    const sorted = (names: readonly string[]) => (order ? [...names].sort(order) : names);
     const source = attrsSourceOf(v);
     if (source) {
       // A lazy attribute set: read names and values from its source, not through the proxy.
       const out: Record<string, unknown> = {};
-      for (const k of source.names()) out[k] = deepForce(source.value(k), seen);
+      for (const k of sorted(source.names())) out[k] = deepForce(source.value(k), seen, order);
       return out;
     }
     if (Object.getPrototypeOf(v) !== Object.prototype && Object.getPrototypeOf(v) !== null) return v;
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v)) out[k] = deepForce((v as Record<string, unknown>)[k], seen);
+    for (const k of sorted(Object.keys(v)))
+      out[k] = deepForce((v as Record<string, unknown>)[k], seen, order);
     return out;
   } finally {
     seen.delete(v);

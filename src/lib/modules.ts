@@ -1,4 +1,4 @@
-import { GroveError } from "../errors.js";
+import { escapeNixString, GroveError } from "../errors.js";
 import {
   type DeclSource,
   describeKind,
@@ -314,8 +314,9 @@ class Context {
     if (this.#checked || this.opts.passthrough) return;
     // Nix reads these settings from the whole `config`, free values merged in: with a freeform
     // type, that merge happens first (and forces what a strict freeform type forces).
-    if (this.moduleSetting("freeformType") !== null) this.configSource();
-    if (this.moduleSetting("check") === true && this.moduleSetting("freeformType") === null) {
+    const freeform = this.moduleSetting("freeformType") !== null;
+    if (freeform) this.configSource();
+    if (this.moduleSetting("check") === true && !freeform) {
       const found: Unmatched[] = [];
       this.root.unmatched(found, [], true);
       if (found.length > 0) {
@@ -352,11 +353,6 @@ class Context {
   }
 }
 
-/** A string as Nix's `escapeNixString` writes it. */
-function nixString(s: string): string {
-  return JSON.stringify(s).replaceAll("$", "\\$");
-}
-
 /** Nix's message for an import that is not a module (its colours left out). */
 function notAModule(type: string, file: string, prefix: readonly string[], cls: string | null): string {
   const into = [
@@ -364,7 +360,7 @@ function notAModule(type: string, file: string, prefix: readonly string[], cls: 
     prefix.length > 0 ? `, while trying to load a module into ${showOption(prefix)}` : "",
   ].join("");
   const paragraphs = [
-    `Expected a module, but found a value of type ${nixString(type)}${into}.\nA module is typically loaded by adding it to the imports = [ ... ]; attribute of an existing module, or in the modules = [ ... ]; argument of various functions.\nPlease make sure that each of the list items is a module, and not a different kind of value.`,
+    `Expected a module, but found a value of type ${escapeNixString(type)}${into}.\nA module is typically loaded by adding it to the imports = [ ... ]; attribute of an existing module, or in the modules = [ ... ]; argument of various functions.\nPlease make sure that each of the list items is a module, and not a different kind of value.`,
   ];
   if (type === "configuration") {
     paragraphs.push(
@@ -1260,7 +1256,6 @@ function collectModules(ctx: Context, initial: readonly unknown[], internal: Nor
       if (ready) return ready;
       m = m.raw;
     }
-    let line: number | undefined = parentLine;
     if (typeof m === "function") {
       const loc = (m as { [moduleLocation]?: ModuleLocation })[moduleLocation];
       const prev = ctx.loading;
@@ -1270,9 +1265,15 @@ function collectModules(ctx: Context, initial: readonly unknown[], internal: Nor
       } finally {
         ctx.loading = prev;
       }
-      line = loc?.line ?? parentLine;
       // What a function returns is a module as it is, as in Nix: an `mkMerge` is its config.
-      if (isAttrs(m)) return unify(loc?.file ?? parentFile, fallbackKey, m as Record<string, unknown>, line);
+      if (isAttrs(m)) {
+        return unify(
+          loc?.file ?? parentFile,
+          fallbackKey,
+          m as Record<string, unknown>,
+          loc?.line ?? parentLine,
+        );
+      }
       throw new GroveError(
         "BadModule",
         `module ${parentFile} (${fallbackKey}) does not look like a module.`,
@@ -1298,11 +1299,11 @@ function collectModules(ctx: Context, initial: readonly unknown[], internal: Nor
       );
     }
     const tag = typeTag(m);
-    if (tag === "if" || tag === "override") return unify(parentFile, fallbackKey, { config: m }, line);
+    if (tag === "if" || tag === "override") return unify(parentFile, fallbackKey, { config: m }, parentLine);
     if (tag !== undefined && tag !== "module") {
       throw new GroveError("BadModule", notAModule(tag, parentFile, ctx.prefix, cls), { file: parentFile });
     }
-    return unify(parentFile, fallbackKey, m as Record<string, unknown>, line);
+    return unify(parentFile, fallbackKey, m as Record<string, unknown>, parentLine);
   };
 
   // The modules on the path from the top to the one being loaded: a module that imports itself
@@ -1334,7 +1335,7 @@ function collectModules(ctx: Context, initial: readonly unknown[], internal: Nor
       if (cls !== null && module.class !== null && module.class !== cls) {
         throw new GroveError(
           "ClassMismatch",
-          `The module \`${module.file}\` (class: ${nixString(module.class)}) cannot be imported into a module evaluation that expects class ${nixString(cls)}.\n\nHelp:\n- Ensure that you are importing the correct module.\n- Verify that the module's \`_class\`, ${nixString(module.class)} matches the expected \`class\` ${nixString(cls)}.\n- If you are using a custom class, make sure it is correctly defined and used consistently across your modules.`,
+          `The module \`${module.file}\` (class: ${escapeNixString(module.class)}) cannot be imported into a module evaluation that expects class ${escapeNixString(cls)}.\n\nHelp:\n- Ensure that you are importing the correct module.\n- Verify that the module's \`_class\`, ${escapeNixString(module.class)} matches the expected \`class\` ${escapeNixString(cls)}.\n- If you are using a custom class, make sure it is correctly defined and used consistently across your modules.`,
           {
             file: module.file,
             line: module.line,

@@ -3,7 +3,7 @@
  * is a fresh evaluation, compared with what real Nix computed.
  */
 import { type ErrorCode, GroveError } from "../errors.js";
-import { attrsSourceOf, deepForce, evalModules, FloatValue, force } from "../lib/index.js";
+import { deepForce, evalModules, FloatValue, force } from "../lib/index.js";
 import { byCodePoint } from "../lib/show.js";
 import { nixEqual } from "../lib/types/type.js";
 import { caseModules, type Json, nixView } from "./translate.js";
@@ -105,24 +105,6 @@ function walk(v: unknown, path: readonly (string | number)[]): unknown {
   return cur;
 }
 
-/**
- * Forces a value as `nix-instantiate --strict` does: list items in order, attribute values by
- * sorted name. Which of several errors a check meets depends on this order.
- */
-function forceInNixOrder(value: unknown, seen: Set<object>): void {
-  const v = force(value);
-  if (typeof v !== "object" || v === null || seen.has(v)) return;
-  seen.add(v);
-  if (Array.isArray(v)) {
-    for (const x of v) forceInNixOrder(x, seen);
-    return;
-  }
-  const source = attrsSourceOf(v);
-  for (const k of [...(source ? source.names() : Object.keys(v))].sort(byCodePoint)) {
-    forceInNixOrder(source ? source.value(k) : (v as Record<string, unknown>)[k], seen);
-  }
-}
-
 /** Evaluates one check of a case in a fresh evaluation. */
 export function evaluateCheck(c: Case, check: Check): Outcome {
   try {
@@ -149,9 +131,9 @@ export function evaluateCheck(c: Case, check: Check): Outcome {
       const fieldPath = field === "typeDescription" ? ["type", "description"] : [field];
       return { value: force(walk(r.options, [...check.option, ...fieldPath])) };
     }
-    const target = walk(r.config, check.path ?? []);
-    forceInNixOrder(target, new Set());
-    return { value: deepForce(target) };
+    // Forced as `nix-instantiate --strict` does, attributes by sorted name: which of several
+    // errors a check meets depends on that order.
+    return { value: deepForce(walk(r.config, check.path ?? []), new Set(), byCodePoint) };
   } catch (e) {
     return classify(e);
   }

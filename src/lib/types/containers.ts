@@ -43,6 +43,7 @@ export function listOf(elemType: OptionType): OptionType {
       headError: checkDefsForError(check, defs),
       value: () => {
         const out: unknown[] = [];
+        let deferred = false; // whether an item is left to merge when it is read
         for (let n = 0; n < defs.length; n++) {
           const def = defs[n]!;
           const list = def.value as unknown[];
@@ -56,10 +57,13 @@ export function listOf(elemType: OptionType): OptionType {
             const merging = mergeDefinitions([...loc, `[definition ${n + 1}-entry ${m + 1}]`], elemType, [
               { file: def.file, line: def.line, value: item },
             ]);
-            if (merging.isDefined) out.push(Lazy.of(() => merging.mergedValue));
+            if (merging.isDefined) {
+              out.push(Lazy.of(() => merging.mergedValue));
+              deferred = true;
+            }
           }
         }
-        return lazyList(out);
+        return deferred ? lazyList(out) : out;
       },
     }),
     emptyValue: { value: [] },

@@ -182,7 +182,7 @@ export function typeError(
 ): GroveError {
   const first = defs?.[0];
   // Types that check while they merge (Nix's `merge.v2`) word the error as Nix does for them.
-  const shown = v2Types.has(type.name) ? `TypeError: ${detail}` : detail;
+  const shown = checksWhileMerging(type) ? `TypeError: ${detail}` : detail;
   return new GroveError(
     "TypeMismatch",
     `A definition for option \`${showOption(loc)}' is not of type \`${type.description}'. ${shown}`,
@@ -197,7 +197,6 @@ export function conflictError(loc: readonly string[], message: string, defs: rea
 const prioritySuggestion =
   "Use `lib.mkForce value` or `lib.mkDefault value` to change the priority on any of these definitions.";
 
-/** Structural equality, as Nix's `==` (functions are never equal to anything). */
 /** Marks a number as a float, so `float` accepts `float(1)` and Nix output renders `1.0`. */
 export class FloatValue {
   #float = true;
