@@ -13,6 +13,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { shellQuote } from "../dist/deploy/index.js";
+import { startupFlags } from "../dist/heap.js";
 import { startSshds } from "../test/deploy/sshd.ts";
 import { median, timeProcessAsync } from "./measure.mjs";
 
@@ -91,7 +92,7 @@ function fresh() {
 async function grove(jobs) {
   fresh();
   const args = ["deploy", "--dir", fleet, "--ssh-config", sshds.sshConfig, "--jobs", String(jobs)];
-  const r = await timeProcessAsync("timeout", ["-k", "5", runLimit, process.execPath, cli, ...args], {
+  const r = await timeProcessAsync("timeout", ["-k", "5", runLimit, process.execPath, ...startupFlags, cli, ...args], {
     work,
   });
   if (!r.stdout.includes(`${targets} of ${targets} targets deployed.`)) {

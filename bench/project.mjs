@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { startupFlags } from "../dist/heap.js";
 import { canonicalHash, expectedHash, timeProcess } from "./measure.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -49,11 +50,12 @@ try {
   const projectOut = join(work, "project.json");
   const project = timed(
     process.execPath,
-    [join(root, "dist", "cli", "main.js"), "eval", "--dir", fleetDir, "--json"],
+    [...startupFlags, join(root, "dist", "cli", "main.js"), "eval", "--dir", fleetDir, "--json"],
     projectOut,
   );
   const moduleOut = join(work, "modules.json");
   const modules = timed(process.execPath, [
+    ...startupFlags,
     join(root, "dist", "neutral", "fleet-cli.js"),
     join(work, "fleet.json"),
     moduleOut,

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { startupFlags } from "../dist/heap.js";
 import { canonicalHash, expectedHash, timeProcess } from "./measure.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -62,7 +63,7 @@ for (const w of workloads) {
     const groveOut = join(work, "grove.json");
     const grove = timeProcess(
       process.execPath,
-      [join(root, "dist", "neutral", "fleet-cli.js"), join(work, "fleet.json"), groveOut],
+      [...startupFlags, join(root, "dist", "neutral", "fleet-cli.js"), join(work, "fleet.json"), groveOut],
       { work },
     );
     const groveReport = JSON.parse(grove.stderr.trim().split("\n").pop());

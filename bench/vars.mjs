@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { startupFlags } from "../dist/heap.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const cli = join(root, "dist", "cli", "main.js");
@@ -50,9 +51,9 @@ try {
       `import { generator } from "grove";\nexport default generator("gen${j}", {\n  tags: ["all"],\n  ${j > 0 ? `dependencies: ["gen${j - 1}"],\n  ` : ""}files: { a: { secret: false }, b: { secret: false } },\n  generate: ({ machine }) => ({ a: \`\${machine.name}-${j}-a\\n\`, b: \`\${machine.name}-${j}-b\\n\` }),\n});\n`,
     );
   }
-  const gen = timed(process.execPath, [cli, "vars", "generate", "--no-prompt"]);
+  const gen = timed(process.execPath, [...startupFlags, cli, "vars", "generate", "--no-prompt"]);
   if (gen.status !== 0) throw new Error(`vars generate failed: ${gen.stderr}`);
-  const check = timed(process.execPath, [cli, "vars", "check"]);
+  const check = timed(process.execPath, [...startupFlags, cli, "vars", "check"]);
   if (check.status !== 0) throw new Error(`vars check failed: ${check.stderr}`);
   const stored = files(join(work, "vars"));
   const sums = timed("sha256sum", stored);

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=8 --heap-growing-percent=50
 import { readFileSync } from "node:fs";
 import { defineCommand } from "citty";
 import { tuneHeap } from "../heap.js";

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=8 --heap-growing-percent=50
 /** `node dist/neutral/fleet-cli.js FLEET.json OUT.json`: the benchmark's Grove side. */
 import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
 import { tuneHeap } from "../heap.js";
