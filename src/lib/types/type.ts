@@ -112,46 +112,81 @@ export function defaultTypeMerge(
   return f.make(merged);
 }
 
+/** A type without sub-options (most): a new empty set each time, as the Nix default gives. */
+function noSubOptions(): Record<string, unknown> {
+  return {};
+}
+
+function acceptsAll(): boolean {
+  return true;
+}
+
+/**
+ * An option type's object. A class, not an object literal: a literal with getters is a slow
+ * dictionary in V8, and a fleet holds thousands of types read on every option's merge.
+ */
+class TypeObject implements OptionType {
+  readonly _type = "option-type" as const;
+  readonly name: string;
+  readonly descriptionClass: DescriptionClass;
+  readonly check: (value: unknown) => boolean;
+  readonly merge: (loc: readonly string[], defs: readonly Def[]) => unknown;
+  readonly checkAndMerge: (loc: readonly string[], defs: readonly Def[]) => CheckedMerge;
+  readonly getSubOptions: (prefix: readonly string[]) => Record<string, unknown>;
+  readonly getSubModules: readonly AnyModule[] | null;
+  readonly substSubModules: (modules: readonly AnyModule[]) => OptionType;
+  readonly typeMerge: (other: OptionType) => OptionType | null;
+  readonly functor: Functor;
+  readonly nestedTypes: Readonly<Record<string, OptionType>>;
+  readonly deprecationMessage: string | null;
+  readonly single: ((value: unknown) => unknown) | null;
+  readonly #description: string | (() => string);
+  #describedAs: string | undefined;
+  readonly #emptyValue: TypeSpec["emptyValue"];
+
+  constructor(spec: TypeSpec) {
+    const check = spec.check ?? acceptsAll;
+    const cm = spec.checkAndMerge;
+    const merge =
+      spec.merge ??
+      (cm ? (loc: readonly string[], defs: readonly Def[]) => cm(loc, defs).value() : mergeDefaultOption);
+    const functor = spec.functor ?? defaultFunctor(spec.name);
+    this.name = spec.name;
+    this.#description = spec.description ?? spec.name;
+    this.descriptionClass = spec.descriptionClass ?? null;
+    this.check = check;
+    this.merge = merge;
+    this.checkAndMerge =
+      spec.checkAndMerge ??
+      ((loc, defs) => ({
+        headError: checkDefsForError(check, defs),
+        value: () => merge(loc, defs),
+      }));
+    this.#emptyValue = spec.emptyValue;
+    this.getSubOptions = spec.getSubOptions ?? noSubOptions;
+    this.getSubModules = spec.getSubModules ?? null;
+    this.substSubModules = spec.substSubModules ?? (() => this);
+    this.typeMerge = spec.typeMerge ?? ((other) => defaultTypeMerge(functor, other.functor, this, other));
+    this.functor = functor;
+    this.nestedTypes = spec.nestedTypes ?? {};
+    this.deprecationMessage = spec.deprecationMessage ?? null;
+    this.single = spec.single !== undefined ? spec.single : identityOnOne.has(merge) ? identity : null;
+  }
+
+  get description(): string {
+    const d = this.#description;
+    return typeof d === "function" ? (this.#describedAs ??= d()) : d;
+  }
+
+  get emptyValue(): { value: unknown } | undefined {
+    const e = this.#emptyValue;
+    return typeof e === "function" ? e() : e;
+  }
+}
+
 /** Builds an option type from its parts, filling in Nix's defaults. */
 export function mkOptionType(spec: TypeSpec): OptionType {
-  const check = spec.check ?? (() => true);
-  const cm = spec.checkAndMerge;
-  const merge =
-    spec.merge ??
-    (cm ? (loc: readonly string[], defs: readonly Def[]) => cm(loc, defs).value() : mergeDefaultOption);
-  const functor = spec.functor ?? defaultFunctor(spec.name);
-  const checkAndMerge =
-    spec.checkAndMerge ??
-    ((loc: readonly string[], defs: readonly Def[]) => ({
-      headError: checkDefsForError(check, defs),
-      value: () => merge(loc, defs),
-    }));
-  const empty = spec.emptyValue;
-  let cachedDescription: string | undefined;
-  const type: OptionType = {
-    _type: "option-type",
-    name: spec.name,
-    get description() {
-      const d = spec.description ?? spec.name;
-      return typeof d === "function" ? (cachedDescription ??= d()) : d;
-    },
-    descriptionClass: spec.descriptionClass ?? null,
-    check,
-    merge,
-    checkAndMerge,
-    get emptyValue() {
-      return typeof empty === "function" ? empty() : empty;
-    },
-    getSubOptions: spec.getSubOptions ?? (() => ({})),
-    getSubModules: spec.getSubModules ?? null,
-    substSubModules: spec.substSubModules ?? (() => type),
-    typeMerge: spec.typeMerge ?? ((other) => defaultTypeMerge(functor, other.functor, type, other)),
-    functor,
-    nestedTypes: spec.nestedTypes ?? {},
-    deprecationMessage: spec.deprecationMessage ?? null,
-    single: spec.single !== undefined ? spec.single : identityOnOne.has(merge) ? identity : null,
-  };
-  return type;
+  return new TypeObject(spec);
 }
 
 export function isOptionType(v: unknown): v is OptionType {

@@ -32,9 +32,10 @@ export function serializableValueWith(opts: { typeName: string; nullable?: boole
   const base = oneOf([bool, int, float, str, path, attrsOf(inner), listOf(inner)]);
   const shaped = nullable ? nullOr(base) : base;
   // The container's own type with the format's name; its class stays, as Nix's `//` keeps it.
-  valueType = Object.defineProperty(Object.create(shaped), "description", {
-    value: `${opts.typeName} value`,
-    enumerable: true,
+  // (The type's getters read its private fields, so the one that is not overridden is forwarded.)
+  valueType = Object.create(shaped, {
+    description: { value: `${opts.typeName} value`, enumerable: true },
+    emptyValue: { get: () => shaped.emptyValue, enumerable: true },
   }) as OptionType;
   return valueType;
 }
