@@ -92,9 +92,13 @@ function fresh() {
 async function grove(jobs) {
   fresh();
   const args = ["deploy", "--dir", fleet, "--ssh-config", sshds.sshConfig, "--jobs", String(jobs)];
-  const r = await timeProcessAsync("timeout", ["-k", "5", runLimit, process.execPath, ...startupFlags, cli, ...args], {
-    work,
-  });
+  const r = await timeProcessAsync(
+    "timeout",
+    ["-k", "5", runLimit, process.execPath, ...startupFlags, cli, ...args],
+    {
+      work,
+    },
+  );
   if (!r.stdout.includes(`${targets} of ${targets} targets deployed.`)) {
     throw new Error(`grove deploy --jobs ${jobs} did not deploy every target:\n${r.stdout}`);
   }

@@ -7,10 +7,13 @@ import { startupFlags } from "../src/heap.js";
 const repoRoot = join(import.meta.dirname, "..");
 
 describe("V8 start-up flags", () => {
-  it.each(["src/cli/main.ts", "src/neutral/fleet-cli.ts"])("%s is started with them by its #! line", (file) => {
-    const first = readFileSync(join(repoRoot, file), "utf8").split("\n")[0];
-    expect(first).toBe(`#!/usr/bin/env -S node ${startupFlags.join(" ")}`);
-  });
+  it.each(["src/cli/main.ts", "src/neutral/fleet-cli.ts"])(
+    "%s is started with them by its #! line",
+    (file) => {
+      const first = readFileSync(join(repoRoot, file), "utf8").split("\n")[0];
+      expect(first).toBe(`#!/usr/bin/env -S node ${startupFlags.join(" ")}`);
+    },
+  );
 
   it("are flags this node accepts", () => {
     const r = spawnSync(process.execPath, [...startupFlags, "-e", "process.exit(7)"], { encoding: "utf8" });

@@ -74,7 +74,7 @@ export function submoduleWith(attrs: SubmoduleWithOptions): OptionType {
     const f = freeform();
     return f ? `open submodule of ${phrase((c) => c === "noun" || c === "composite", f)}` : "submodule";
   };
-  const type = mkOptionType({
+  return mkOptionType({
     name: "submodule",
     description,
     check: isModuleLike,
@@ -103,6 +103,10 @@ export function submoduleWith(attrs: SubmoduleWithOptions): OptionType {
     getSubOptions: (prefix) =>
       base().extendModules({ prefix, modules: [{ _module: { check: false } }] }).options,
     getSubModules: modules,
+    nestedTypes: () => {
+      const f = freeform();
+      return f ? { freeformType: f } : {};
+    },
     substSubModules: (m) => submoduleWith(withModules(attrs, m)),
     functor: {
       ...defaultFunctor("submodule"),
@@ -124,15 +128,6 @@ export function submoduleWith(attrs: SubmoduleWithOptions): OptionType {
       },
       binOp: (l: SubmoduleWithOptions, r: SubmoduleWithOptions) => mergedAttrs(l, r),
       make: (p) => submoduleWith(p),
-    },
-  });
-  return Object.defineProperties(type, {
-    nestedTypes: {
-      get: () => {
-        const f = freeform();
-        return f ? { freeformType: f } : {};
-      },
-      enumerable: true,
     },
   });
 }

@@ -71,7 +71,8 @@ export interface TypeSpec {
   substSubModules?: (modules: readonly AnyModule[]) => OptionType;
   typeMerge?: (other: OptionType) => OptionType | null;
   functor?: Functor;
-  nestedTypes?: Record<string, OptionType>;
+  /** A function when the nested types are known only later (a submodule's freeform type). */
+  nestedTypes?: Record<string, OptionType> | (() => Record<string, OptionType>);
   deprecationMessage?: string | null;
   single?: ((value: unknown) => unknown) | null;
 }
@@ -117,6 +118,8 @@ function noSubOptions(): Record<string, unknown> {
   return {};
 }
 
+const noNestedTypes: Readonly<Record<string, OptionType>> = Object.freeze({});
+
 function acceptsAll(): boolean {
   return true;
 }
@@ -137,9 +140,9 @@ class TypeObject implements OptionType {
   readonly substSubModules: (modules: readonly AnyModule[]) => OptionType;
   readonly typeMerge: (other: OptionType) => OptionType | null;
   readonly functor: Functor;
-  readonly nestedTypes: Readonly<Record<string, OptionType>>;
   readonly deprecationMessage: string | null;
   readonly single: ((value: unknown) => unknown) | null;
+  readonly #nestedTypes: TypeSpec["nestedTypes"];
   readonly #description: string | (() => string);
   #describedAs: string | undefined;
   readonly #emptyValue: TypeSpec["emptyValue"];
@@ -168,7 +171,7 @@ class TypeObject implements OptionType {
     this.substSubModules = spec.substSubModules ?? (() => this);
     this.typeMerge = spec.typeMerge ?? ((other) => defaultTypeMerge(functor, other.functor, this, other));
     this.functor = functor;
-    this.nestedTypes = spec.nestedTypes ?? {};
+    this.#nestedTypes = spec.nestedTypes;
     this.deprecationMessage = spec.deprecationMessage ?? null;
     this.single = spec.single !== undefined ? spec.single : identityOnOne.has(merge) ? identity : null;
   }
@@ -181,6 +184,11 @@ class TypeObject implements OptionType {
   get emptyValue(): { value: unknown } | undefined {
     const e = this.#emptyValue;
     return typeof e === "function" ? e() : e;
+  }
+
+  get nestedTypes(): Readonly<Record<string, OptionType>> {
+    const n = this.#nestedTypes;
+    return typeof n === "function" ? n() : (n ?? noNestedTypes);
   }
 }
 
