@@ -53,18 +53,19 @@ let dependent = 0;
 
 /**
  * Compiles with `compile`; when nothing compiled reads the environment, the value is built once
- * and shared by every evaluation (as a module file's constants are in real code).
+ * and shared by every evaluation (as a module file's constants are in real code). What built it
+ * is let go then: a fleet's option trees compile to more memory than their values take.
  */
 function folded<T>(compile: () => Compiled<T>): Compiled<T> {
   const before = dependent;
   const c = compile();
   if (dependent !== before || isData(c)) return c;
-  let built = false;
+  let build: Compiled<T> | undefined = c;
   let value: T;
   return (env) => {
-    if (!built) {
-      value = c(env);
-      built = true;
+    if (build !== undefined) {
+      value = build(env);
+      build = undefined;
     }
     return value;
   };
