@@ -401,7 +401,7 @@ function showPathPart(p: string): string {
   return escapeNixString(p);
 }
 
-/** A string as Nix's `escapeNixString` writes it: quoted, `$` escaped too. */
-export function escapeNixString(s: string): string {
+/** A value as Nix's `escapeNixString` writes it: as JSON (a string quoted), `$` escaped too. */
+export function escapeNixString(s: unknown): string {
   return JSON.stringify(s).replaceAll("$", "\\$");
 }

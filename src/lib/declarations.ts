@@ -4,7 +4,7 @@
  * type, every machine importing one aspect) share one skeleton, so declarations are merged
  * once, not once per evaluation.
  */
-import { GroveError } from "../errors.js";
+import { escapeNixString, GroveError } from "../errors.js";
 import { isAttrs } from "./definitions.js";
 import { force } from "./lazy.js";
 import { isOption, mkOption, type OptionDecl } from "./options.js";
@@ -198,7 +198,7 @@ function makeEntry(loc: readonly string[], decls: readonly DeclSource[]): Entry 
     else if (tag !== undefined) {
       throw new GroveError(
         "DuplicateDeclaration",
-        `In module ${d.file}: expected an option declaration at option path \`${showOption(loc)}\` but got an attribute set with type ${tag}`,
+        `In module ${d.file}: expected an option declaration at option path \`${showOption(loc)}\` but got an attribute set with type ${tag}${tag === "option-type" ? wrapInMkOption(loc) : ""}`,
         {
           path: loc,
           file: d.file,
@@ -240,6 +240,14 @@ function makeEntry(loc: readonly string[], decls: readonly DeclSource[]): Entry 
     `The option \`${showOption(loc)}' in module \`${first.file}' would be a parent of the following options, but its type \`${(force(first.options) as OptionDecl).type?.description ?? "<no description>"}' does not support nested options.\n${prefixes}`,
     { path: loc, file: first.file },
   );
+}
+
+/** Nix's paragraph for a type declared where an option should be: how to wrap it. */
+function wrapInMkOption(loc: readonly string[]): string {
+  const last = loc[loc.length - 1]!;
+  const name = /^[a-zA-Z_][a-zA-Z0-9_'-]*$/.test(last) ? last : escapeNixString(last);
+  const comment = loc.length > 1 ? `\n    # ${showOption(loc)}` : "";
+  return `\n\nWhen declaring an option, you must wrap the type in a \`mkOption\` call. It should look somewhat like:\n    ${comment}\n    ${name} = lib.mkOption {\n      description = ...;\n      type = <the type you wrote for ${name}>;\n      ...\n    };\n`;
 }
 
 /** One declaration merged once per (declaration, file): the same aspect in every machine. */

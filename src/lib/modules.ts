@@ -30,10 +30,11 @@ import {
 import { type AttrsSource, attrsSourceOf, ComputedAttrs, lazyAttrs } from "./lazy-attrs.js";
 import { mkOption } from "./options.js";
 import { byCodePoint, didYouMean, nearest, showDefs, showOption, showValue } from "./show.js";
+import { convertsToString, toNixString } from "./to-string.js";
 import { bool, raw } from "./types/basic.js";
 import { lazyAttrsOf, nullOr } from "./types/containers.js";
 import { submoduleWith } from "./types/submodule.js";
-import { type Def, isOptionType, mkOptionType, type OptionType } from "./types/type.js";
+import { type Def, isOptionType, mkOptionType, nixEqual, type OptionType } from "./types/type.js";
 import { priorities, typeTag } from "./wrappers.js";
 
 /** Where a module was written, attached by the helpers that create modules (`aspect`, `machine`…). */
@@ -49,7 +50,8 @@ export interface NormalModule {
   readonly key: string;
   readonly file: string;
   readonly line: number | undefined;
-  readonly class: string | null;
+  /** `_class` as given, read only by an evaluation that has a class (as in Nix). */
+  readonly class: unknown;
   readonly disabledModules: readonly unknown[];
   readonly imports: readonly unknown[];
   readonly options: unknown;
@@ -117,11 +119,15 @@ export const optionType: OptionType = mkOptionType({
         ).type,
 });
 
-const internalOptions = {
+/**
+ * The module system's own options. `_module.args` is internal only below the top, as in Nix: the
+ * top-level one is documented, once for the whole tree.
+ */
+const internalOptions = (atTop: boolean) => ({
   _module: {
     args: mkOption({
       type: lazyAttrsOf(raw),
-      internal: true,
+      ...(atTop ? {} : { internal: true }),
       description: "Additional arguments passed to each module.",
     }),
     check: mkOption({
@@ -142,7 +148,9 @@ const internalOptions = {
       description: "Externally provided module arguments.",
     }),
   },
-};
+});
+const topInternalOptions = internalOptions(true);
+const nestedInternalOptions = internalOptions(false);
 
 /** One definition as `grove why` shows it. */
 export interface DefinitionTrace {
@@ -1139,11 +1147,9 @@ function unify(
   // These may be computed (a module function's result); Nix reads them with `toString`.
   const has = (k: string) => Object.hasOwn(m, k);
   const givenFile = has("_file") ? force(m._file) : undefined;
-  const modFile = givenFile !== undefined ? nixToString(givenFile) : (loc?.file ?? file);
+  const modFile = givenFile !== undefined ? toNixString(givenFile) : (loc?.file ?? file);
   const modLine = loc?.line ?? line;
-  const modKey = has("key") ? nixToString(force(m.key)) : key;
-  const givenClass = has("_class") ? force(m._class) : null;
-  const cls = typeof givenClass === "string" ? givenClass : null;
+  const modKey = has("key") ? toNixString(force(m.key)) : key;
   const disabledModules =
     (has("disabledModules") ? (force(m.disabledModules) as unknown[]) : undefined) ?? [];
   const full = has("config") || has("options");
@@ -1163,7 +1169,7 @@ function unify(
     key: modKey,
     file: modFile,
     line: modLine,
-    class: cls,
+    class: has("_class") ? Lazy.ref(m, "_class") : null,
     disabledModules,
     // A shorthand module's `require` is imports too, as in Nix.
     imports:
@@ -1171,7 +1177,8 @@ function unify(
         ? [...((force(m.require) as unknown[]) ?? []), ...((force(m.imports) as unknown[]) ?? [])]
         : ((m.imports as unknown[] | undefined) ?? []),
     options: full ? (m.options ?? {}) : {},
-    config: withExtras(m, full ? (m.config ?? {}) : shorthandConfig(m), full),
+    // `config = null` is kept, to fail as Nix fails it (a definition that is not a set).
+    config: withExtras(m, full ? (m.config === undefined ? {} : m.config) : shorthandConfig(m), full),
   };
 }
 
@@ -1332,17 +1339,7 @@ function collectModules(ctx: Context, initial: readonly unknown[], internal: Nor
           file: module.file,
         });
       }
-      if (cls !== null && module.class !== null && module.class !== cls) {
-        throw new GroveError(
-          "ClassMismatch",
-          `The module \`${module.file}\` (class: ${escapeNixString(module.class)}) cannot be imported into a module evaluation that expects class ${escapeNixString(cls)}.\n\nHelp:\n- Ensure that you are importing the correct module.\n- Verify that the module's \`_class\`, ${escapeNixString(module.class)} matches the expected \`class\` ${escapeNixString(cls)}.\n- If you are using a custom class, make sure it is correctly defined and used consistently across your modules.`,
-          {
-            file: module.file,
-            line: module.line,
-            hint: `Import this module only where a \`${module.class}' evaluation is made, or change its \`_class'.`,
-          },
-        );
-      }
+      if (cls !== null) checkClass(module, cls);
       if (module.disabledModules.length > 0)
         disabled.push({ file: module.file, items: module.disabledModules });
       if (keyed && (cycleAt >= 0 || keyOnPath > 1)) {
@@ -1374,7 +1371,10 @@ function collectModules(ctx: Context, initial: readonly unknown[], internal: Nor
   top.push({ key: internal.key, module: internal, children: [] });
   const disabledKeys = new Set<string>();
   for (const { file, items } of disabled) {
-    for (const item of items) disabledKeys.add(disabledKey(file, force(item)));
+    for (const item of items) {
+      const key = disabledKey(file, force(item));
+      if (key !== undefined) disabledKeys.add(key);
+    }
   }
   const result: NormalModule[] = [];
   const seen = new Set<string>();
@@ -1390,24 +1390,45 @@ function collectModules(ctx: Context, initial: readonly unknown[], internal: Nor
   return result;
 }
 
-/** Nix's `toString` of a module's key or file: `true` is "1", `null` and `false` are "". */
-function nixToString(v: unknown): string {
-  if (v === null || v === false || v === undefined) return "";
-  if (v === true) return "1";
-  if (Array.isArray(v)) return v.map((x) => nixToString(force(x))).join(" ");
-  return String(v);
+/** An evaluation of class `cls` takes modules of no class or of that class (Nix's `==`). */
+function checkClass(module: NormalModule, cls: string): void {
+  const given = force(module.class);
+  if (given === null || given === cls) return;
+  // Nix shows the class as `escapeNixString` does, which writes any value as JSON.
+  const shown = escapeNixString(given);
+  throw new GroveError(
+    "ClassMismatch",
+    `The module \`${module.file}\` (class: ${shown}) cannot be imported into a module evaluation that expects class ${escapeNixString(cls)}.\n\nHelp:\n- Ensure that you are importing the correct module.\n- Verify that the module's \`_class\`, ${shown} matches the expected \`class\` ${escapeNixString(cls)}.\n- If you are using a custom class, make sure it is correctly defined and used consistently across your modules.`,
+    {
+      file: module.file,
+      line: module.line,
+      hint: `Import this module only where a \`${typeof given === "string" ? given : shown}' evaluation is made, or change its \`_class'.`,
+    },
+  );
 }
 
 /**
- * The key a `disabledModules` item names: a string is a module's key (where Nix would read a
- * path under `modulesPath`), a module gives its `key`, numbers and booleans their text.
+ * The key a `disabledModules` item names, or undefined when it can name none. As in Nix, except
+ * that a string is a module's key as it is (where Nix reads a path under `modulesPath`).
  */
-function disabledKey(file: string, item: unknown): string {
+function disabledKey(file: string, item: unknown): string | undefined {
   if (typeof item === "string") return item;
-  if (item === null || typeof item === "number" || typeof item === "boolean" || Array.isArray(item)) {
-    return nixToString(item);
+  if (convertsToString(item)) {
+    const text = toNixString(item);
+    if (isAttrs(item) && "key" in item && !nixEqual(item.key, text)) {
+      throw new GroveError(
+        "BadModule",
+        `Module \`${file}\` contains a disabledModules item that is an attribute set that can be converted to a string (${text}) but also has a \`.key\` attribute (${toNixString(item.key)}) with a different value. This makes it ambiguous which module should be disabled.`,
+        { file },
+      );
+    }
+    return text;
   }
-  if (isAttrs(item) && item.key !== undefined) return nixToString(force(item.key));
+  if (isAttrs(item) && "key" in item) {
+    // Compared with module keys, which are strings: a key of another kind disables nothing.
+    const key = force(item.key);
+    return typeof key === "string" ? key : undefined;
+  }
   if (isAttrs(item)) {
     throw new GroveError(
       "BadModule",
@@ -1440,7 +1461,7 @@ export function evalModules(opts: EvalModulesOptions): Evaluation {
     class: null,
     disabledModules: [],
     imports: [],
-    options: internalOptions,
+    options: (opts.prefix ?? []).length === 0 ? topInternalOptions : nestedInternalOptions,
     config: {
       _module: {
         args: { extendModules: result.extendModules, moduleType: Lazy.of(() => result.type) },

@@ -147,6 +147,8 @@ function prettyString(s: string, intro: string, outro: string): string {
 }
 
 /** A float as Nix 2.8's `toJSON` prints it: six significant digits, as C's `%g`. */
+const utf8 = new TextEncoder();
+
 function nixFloat(x: number): string {
   if (!Number.isFinite(x)) return String(x);
   if (x === 0) return "0";
@@ -177,7 +179,10 @@ export function showFiles(files: readonly string[]): string {
   return files.map((f) => `\`${f}'`).join(" and ");
 }
 
-export function levenshtein(a: string, b: string): number {
+export function levenshtein(first: string, second: string): number {
+  // Nix measures strings in UTF-8 bytes: "é" is two edits away from "e".
+  const a = utf8.encode(first);
+  const b = utf8.encode(second);
   const row = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     let prev = row[0]!;

@@ -31,6 +31,7 @@ import {
   types,
 } from "../lib/index.js";
 import { byCodePoint } from "../lib/show.js";
+import { setToString, toNixString } from "../lib/to-string.js";
 import { nixEqual } from "../lib/types/type.js";
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -159,44 +160,15 @@ function usesVar(body: Json, name: string): boolean {
   return Object.values(body).some((b) => usesVar(b, name));
 }
 
-/** Nix's `toString`. */
-function toNixString(value: unknown): string {
-  const v = nixView(force(value));
-  if (v === null || v === false) return "";
-  if (v === true) return "1";
-  if (FloatValue.is(v)) return v.value.toFixed(6);
-  if (typeof v === "number") return Number.isInteger(v) ? String(v) : v.toFixed(6);
-  if (typeof v === "string") return v;
-  if (Array.isArray(v)) {
-    // No space after an empty list, as Nix writes them.
-    return v
-      .map((x, i) => {
-        const item = force(x);
-        const more = i < v.length - 1 && !(Array.isArray(item) && item.length === 0);
-        return toNixString(item) + (more ? " " : "");
-      })
-      .join("");
-  }
-  const text = coercedSet(v);
-  if (text !== undefined) return text;
-  throw new GroveError("TypeMismatch", `cannot coerce ${typeof v} to a string`);
-}
-
-/** A set that turns into a string (`__toString`, `outPath`), or undefined. */
-function coercedSet(v: unknown): string | undefined {
-  if (v === null || typeof v !== "object" || Array.isArray(v)) return undefined;
-  const set = v as Record<string, unknown>;
-  if ("__toString" in set) return toNixString(call(set.__toString, set));
-  if ("outPath" in set) return toNixString(set.outPath);
-  return undefined;
-}
+/** How the format's expressions see a value: options as sets, deferred modules resolved. */
+const exprView = (v: unknown): unknown => nixView(resolveDeferred(v));
 
 /** Nix's `+`: numbers add; a string takes strings and sets that turn into strings. */
 function plus(p: unknown, q: unknown): unknown {
   if (typeof p === "string") {
     const r = nixView(force(q));
     if (typeof r === "string") return p + r;
-    const text = coercedSet(r);
+    const text = setToString(r, exprView);
     if (text === undefined) throw new GroveError("TypeMismatch", `cannot coerce ${typeof r} to a string`);
     return p + text;
   }
@@ -331,7 +303,7 @@ export function compileExpr(e: Json, sc: Scope): Compiled {
     }
     case "toString": {
       const x = sub(a);
-      return (env) => toNixString(x(env));
+      return (env) => toNixString(x(env), exprView);
     }
     case "throw":
       return () => {
