@@ -401,6 +401,11 @@ function showPathPart(p: string): string {
   return escapeNixString(p);
 }
 
+/** A name as Nix's `escapeNixIdentifier` writes it: bare when it is an identifier, not a keyword. */
+export function escapeNixIdentifier(s: string): string {
+  return /^[a-zA-Z_][a-zA-Z0-9_'-]*$/.test(s) && !nixKeywords.has(s) ? s : escapeNixString(s);
+}
+
 /** A value as Nix's `escapeNixString` writes it: as JSON (a string quoted), `$` escaped too. */
 export function escapeNixString(s: unknown): string {
   return JSON.stringify(s).replaceAll("$", "\\$");

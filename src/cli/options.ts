@@ -32,7 +32,8 @@ export function collectDocs(
 ): OptionDoc[] {
   for (const name of Object.keys(tree)) {
     const node = tree[name];
-    const path = [...prefix, name];
+    // A freeform submodule's free values' options live at the submodule's own place.
+    const path = name === "_freeformOptions" ? prefix : [...prefix, name];
     if (node instanceof OptionNode) {
       if (node.internal || node.visible === false) continue;
       out.push({

@@ -4,7 +4,7 @@
  * type, every machine importing one aspect) share one skeleton, so declarations are merged
  * once, not once per evaluation.
  */
-import { escapeNixString, GroveError } from "../errors.js";
+import { escapeNixIdentifier, GroveError } from "../errors.js";
 import { isAttrs } from "./definitions.js";
 import { force } from "./lazy.js";
 import { isOption, mkOption, type OptionDecl } from "./options.js";
@@ -244,8 +244,7 @@ function makeEntry(loc: readonly string[], decls: readonly DeclSource[]): Entry 
 
 /** Nix's paragraph for a type declared where an option should be: how to wrap it. */
 function wrapInMkOption(loc: readonly string[]): string {
-  const last = loc[loc.length - 1]!;
-  const name = /^[a-zA-Z_][a-zA-Z0-9_'-]*$/.test(last) ? last : escapeNixString(last);
+  const name = escapeNixIdentifier(loc[loc.length - 1]!);
   const comment = loc.length > 1 ? `\n    # ${showOption(loc)}` : "";
   return `\n\nWhen declaring an option, you must wrap the type in a \`mkOption\` call. It should look somewhat like:\n    ${comment}\n    ${name} = lib.mkOption {\n      description = ...;\n      type = <the type you wrote for ${name}>;\n      ...\n    };\n`;
 }

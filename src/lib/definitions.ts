@@ -3,7 +3,7 @@ import { force, Lazy } from "./lazy.js";
 import { missing, sharedMerge, shareMerge } from "./shared-merges.js";
 import { showOption } from "./show.js";
 import { type Def, FloatValue, type OptionType, typeError } from "./types/type.js";
-import { type Condition, orders, priorities, typeTag } from "./wrappers.js";
+import { type Condition, orders, priorities, typeTag, wrapperField, wrapperPriority } from "./wrappers.js";
 
 export function isAttrs(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v) && !Lazy.is(v) && !FloatValue.is(v);
@@ -64,14 +64,18 @@ export function pushDownProperties(cfg: unknown): unknown[] {
 function pushDown(v: unknown, tag: string | undefined, out: unknown[]): void {
   switch (tag) {
     case "merge":
-      for (const c of (v as { contents: readonly unknown[] }).contents) {
+      for (const c of wrapperField(v, "contents") as readonly unknown[]) {
         const fc = force(c);
         pushDown(fc, typeTag(fc), out);
       }
       return;
     case "if": {
-      const condition = (v as { condition: Condition }).condition;
-      for (const c of pushDownProperties((v as { content: unknown }).content)) {
+      // Read when discharged: a missing condition fails only a definition that is used.
+      const condition: Condition =
+        "condition" in (v as object)
+          ? (v as { condition: Condition }).condition
+          : () => wrapperField(v, "condition") as boolean;
+      for (const c of pushDownProperties(wrapperField(v, "content"))) {
         if (!isAttrs(c)) out.push(c);
         else {
           const pushed: Record<string, unknown> = {};
@@ -82,8 +86,8 @@ function pushDown(v: unknown, tag: string | undefined, out: unknown[]): void {
       return;
     }
     case "override": {
-      const priority = (v as { priority: number }).priority;
-      for (const c of pushDownProperties((v as { content: unknown }).content)) {
+      const priority = wrapperPriority(v);
+      for (const c of pushDownProperties(wrapperField(v, "content"))) {
         if (!isAttrs(c)) out.push(c);
         else {
           const pushed: Record<string, unknown> = {};
@@ -117,11 +121,11 @@ function discharge(value: unknown, def: Def, loc: readonly string[], out: Def[])
   const v = force(value);
   switch (typeTag(v)) {
     case "merge":
-      for (const c of (v as { contents: readonly unknown[] }).contents) discharge(c, def, loc, out);
+      for (const c of wrapperField(v, "contents") as readonly unknown[]) discharge(c, def, loc, out);
       return;
     case "if": {
-      const w = v as { condition: unknown; content: unknown };
-      if (evalCondition(w.condition, loc, def.file)) discharge(w.content, def, loc, out);
+      if (evalCondition(wrapperField(v, "condition"), loc, def.file))
+        discharge(wrapperField(v, "content"), def, loc, out);
       return;
     }
     case "definition": {
@@ -142,21 +146,22 @@ export function dischargeProperties(defs: readonly Def[], loc: readonly string[]
 
 /** The priority a definition's value carries: its `mkOverride`'s, or that of a plain definition. */
 export function prioOf(v: unknown): number {
-  return typeTag(v) === "override" ? (v as { priority: number }).priority : priorities.plain;
+  return typeTag(v) === "override" ? wrapperPriority(v) : priorities.plain;
 }
 
 function stripOverride(d: Def): Def {
   if (typeTag(d.value) !== "override") return d;
-  return { file: d.file, line: d.line, value: asData(force((d.value as { content: unknown }).content)) };
+  return { file: d.file, line: d.line, value: asData(force(wrapperField(d.value, "content"))) };
 }
 
 /**
  * A pushed-down wrapper that a priority left undischarged, as the plain set Nix sees there
  * (`{ _type = "if"; condition; content; }`): a type may take it as data.
  */
-function asData(v: unknown): unknown {
+export function asData(v: unknown): unknown {
   if (!Pushed.is(v)) return v;
-  const content = Lazy.ref(v.holder, v.key);
+  // One wrapper may be pushed into another (`mkForce (mkIf c { … })`): each becomes a plain set.
+  const content = Lazy.of(() => asData(force(v.content)));
   return v._type === "if"
     ? { _type: "if", condition: v.condition, content }
     : { _type: "override", priority: v.priority, content };
@@ -176,9 +181,11 @@ export function filterOverrides(defs: readonly Def[]): { values: Def[]; highestP
 export function sortProperties(defs: readonly Def[]): Def[] {
   const keyed = defs.map((d) => {
     if (typeTag(d.value) !== "order") return { d, p: orders.plain as number };
-    const w = d.value as { priority: number; content: unknown };
     // The content stays unread: ordering a definition does not evaluate it (Nix's `isDefined`).
-    return { d: { file: d.file, line: d.line, value: w.content }, p: w.priority };
+    const content = wrapperField(d.value, "content");
+    const priority = wrapperPriority(d.value);
+    // The order's priority stays on the definition, as Nix leaves it there.
+    return { d: { file: d.file, line: d.line, value: content, priority }, p: priority };
   });
   keyed.sort((a, b) => a.p - b.p);
   return keyed.map((k) => k.d);
@@ -296,7 +303,7 @@ export function forcedValues(defs: readonly Def[]): readonly Def[] {
     const d = defs[i]!;
     if (!Lazy.is(d.value)) continue;
     out ??= defs.slice();
-    out[i] = { file: d.file, line: d.line, value: force(d.value) };
+    out[i] = { ...d, value: force(d.value) };
   }
   return out ?? defs;
 }

@@ -5,6 +5,7 @@
 import { force } from "./lazy.js";
 import { attrsSourceOf } from "./lazy-attrs.js";
 import { isShared } from "./shared-merges.js";
+import { toNixString } from "./to-string.js";
 
 export interface JsonOptions {
   /** Spaces per level; 0 writes no whitespace at all. */
@@ -93,6 +94,9 @@ function writeValue(value: unknown, indent: string, step: string, sortKeys: bool
   if (!source && typeof (v as { toJSON?: unknown }).toJSON === "function") {
     return write((v as { toJSON(): unknown }).toJSON(), indent, step, sortKeys);
   }
+  // As Nix writes JSON: a set that turns into a string is that string, a derivation its path.
+  if ("__toString" in v) return quotedString(toNixString(v));
+  if ("outPath" in v) return write((v as { outPath: unknown }).outPath, indent, step, sortKeys);
   let names = sortKeys ? source?.sortedNames?.() : undefined;
   if (names === undefined) {
     const listed = source ? source.names() : Object.keys(v);

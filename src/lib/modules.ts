@@ -8,6 +8,7 @@ import {
   skeletonFor,
 } from "./declarations.js";
 import {
+  asData,
   dischargeProperties,
   evalCondition,
   forcedValues,
@@ -35,7 +36,7 @@ import { bool, raw } from "./types/basic.js";
 import { lazyAttrsOf, nullOr } from "./types/containers.js";
 import { submoduleWith } from "./types/submodule.js";
 import { type Def, isOptionType, mkOptionType, nixEqual, type OptionType } from "./types/type.js";
-import { priorities, typeTag } from "./wrappers.js";
+import { priorities, typeTag, wrapperField, wrapperPriority } from "./wrappers.js";
 
 /** Where a module was written, attached by the helpers that create modules (`aspect`, `machine`…). */
 export const moduleLocation: unique symbol = Symbol.for("grove.moduleLocation");
@@ -578,7 +579,8 @@ class Namespace implements AttrsSource {
         file: c.file,
         line: c.line,
         prefix: [...prefix, name],
-        value: Lazy.ref(c.config as object, name),
+        // A wrapper pushed into it is shown as the set Nix has there.
+        value: Lazy.of(() => asData(force((c.config as Record<string, unknown>)[name]))),
       });
       if (firstOnly) return true;
     }
@@ -859,13 +861,12 @@ export class OptionNode {
           continue;
         }
         for (const p of parts) {
-          const override =
-            typeTag(p.value) === "override" ? (p.value as { priority: number; content: unknown }) : undefined;
-          const priority = override?.priority ?? priorities.plain;
+          const overridden = typeTag(p.value) === "override";
+          const priority = overridden ? wrapperPriority(p.value) : priorities.plain;
           out.push({
             file: p.file,
             line: p.line,
-            value: override ? force(override.content) : p.value,
+            value: overridden ? force(wrapperField(p.value, "content")) : p.value,
             priority,
             status: priority === highest ? "applied" : "overridden",
           });
@@ -974,16 +975,14 @@ export class OptionNode {
   private unwrapSingle(value: unknown, file: string): unknown {
     let v = value;
     while (typeTag(v) === "if") {
-      const w = v as { condition: unknown; content: unknown };
-      if (!evalCondition(w.condition, this.loc, file)) {
+      if (!evalCondition(wrapperField(v, "condition"), this.loc, file)) {
         return this.merged.hasDefault ? force(this.merged.decl.default) : value;
       }
-      v = force(w.content);
+      v = force(wrapperField(v, "content"));
     }
     if (typeTag(v) === "override") {
-      const w = v as { priority: number; content: unknown };
-      if (w.priority >= priorities.optionDefault) return value;
-      v = force(w.content);
+      if (wrapperPriority(v) >= priorities.optionDefault) return value;
+      v = force(wrapperField(v, "content"));
     }
     return typeTag(v) === undefined ? v : value;
   }

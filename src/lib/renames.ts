@@ -56,21 +56,17 @@ function rename(from: Path, to: Path, opts: { visible: boolean; warn: boolean })
   return ({ config, options }: { config: any; options: any }) => ({
     options: setAttrByPath(
       from,
-      // The type is the target's, read only once declarations are merged (a getter keeps it lazy).
-      Object.defineProperty(
+      // The type is the target's, found when the declaration is first read (as Nix's `doRename`
+      // finds it, which a cycle through the target makes an infinite recursion there too). A
+      // target Nix cannot find here (inside a submodule's instances, say), or a namespace, gives
+      // an empty submodule.
+      Lazy.of(() =>
         mkOption({
           visible: opts.visible,
           description: `Alias of \`${showOption(to)}'.`,
           apply: () => getAttrFromPath(to, config, "target"),
+          type: (hasPath(to, options) ? getAttrFromPath(to, options, "target").type : undefined) ?? submodule({}),
         }),
-        "type",
-        {
-          enumerable: true,
-          // A target Nix cannot find here (inside a submodule's instances, say), or a namespace,
-          // gives an empty submodule, as Nix's `doRename` does.
-          get: () =>
-            (hasPath(to, options) ? getAttrFromPath(to, options, "target").type : undefined) ?? submodule({}),
-        },
       ),
     ),
     config: mkMerge([

@@ -1,4 +1,4 @@
-import { GroveError, showPath } from "../errors.js";
+import { escapeNixIdentifier, GroveError, showPath } from "../errors.js";
 import { force, isStackOverflow, Lazy } from "./lazy.js";
 import { attrsSourceOf } from "./lazy-attrs.js";
 import { FloatValue } from "./types/type.js";
@@ -133,7 +133,7 @@ function pretty(value: unknown, indent: string, depth: number): string {
     const name = names.includes("name") ? force(read("name")) : undefined;
     return `<derivation ${typeof name === "string" ? name : "???"}>`;
   }
-  const entries = names.map((k) => `${showPath([k])} = ${pretty(read(k), inner, depth + 1)};`);
+  const entries = names.map((k) => `${escapeNixIdentifier(k)} = ${pretty(read(k), inner, depth + 1)};`);
   return `{${intro}${entries.join(intro)}${outro}}`;
 }
 

@@ -3,6 +3,9 @@
  * Each is a tagged object the module system takes apart while merging definitions.
  */
 
+import { GroveError } from "../errors.js";
+import { force, Lazy } from "./lazy.js";
+
 /** A condition: a boolean, or a thunk read only when the definition is merged. */
 export type Condition = boolean | (() => boolean);
 
@@ -96,5 +99,26 @@ export function mkDefinition<T>(file: string, value: T): T {
 export function typeTag(v: unknown): string | undefined {
   if (v === null || typeof v !== "object") return undefined;
   const t = (v as { _type?: unknown })._type;
-  return typeof t === "string" ? t : undefined;
+  if (typeof t === "string") return t;
+  // A `_type` computed by an expression is read to know what the set is, as Nix reads it.
+  if (t !== undefined && Lazy.is(t)) {
+    const forced = force(t);
+    return typeof forced === "string" ? forced : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * A wrapper's field. A set that only claims to be a wrapper (`{ _type = "if"; content = 5; }`)
+ * fails where the missing field is needed, as in Nix.
+ */
+export function wrapperField(wrapper: unknown, name: string): unknown {
+  const v = (wrapper as Record<string, unknown>)[name];
+  if (v !== undefined || name in (wrapper as object)) return v;
+  throw new GroveError("MissingAttribute", `attribute '${name}' missing`);
+}
+
+/** A wrapper's priority, read (it may be computed) and required. */
+export function wrapperPriority(wrapper: unknown): number {
+  return force(wrapperField(wrapper, "priority")) as number;
 }

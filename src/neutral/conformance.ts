@@ -5,6 +5,7 @@
 import { type ErrorCode, GroveError } from "../errors.js";
 import { deepForce, evalModules, FloatValue, force } from "../lib/index.js";
 import { byCodePoint } from "../lib/show.js";
+import { toNixString } from "../lib/to-string.js";
 import { nixEqual } from "../lib/types/type.js";
 import { caseModules, type Json, nixView } from "./translate.js";
 
@@ -139,10 +140,15 @@ export function evaluateCheck(c: Case, check: Check): Outcome {
   }
 }
 
-/** A value as its JSON text has it: attributes holding `undefined` (a definition's unknown line) left out. */
+/**
+ * A value as `nix-instantiate --json` has it: a set that turns into a string is that string, a
+ * derivation its path; attributes holding `undefined` (a definition's unknown line) left out.
+ */
 function asJson(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(asJson);
   if (typeof v !== "object" || v === null || FloatValue.is(v)) return v;
+  if ("__toString" in v) return toNixString(v);
+  if ("outPath" in v) return asJson((v as { outPath: unknown }).outPath);
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = asJson(x);
   return out;

@@ -30,6 +30,7 @@ import {
   takesLazyArgument,
   types,
 } from "../lib/index.js";
+import { acceptsLazyArgument } from "../lib/lazy.js";
 import { byCodePoint } from "../lib/show.js";
 import { setToString, toNixString } from "../lib/to-string.js";
 import { nixEqual } from "../lib/types/type.js";
@@ -138,7 +139,10 @@ export function nixView(v: unknown): unknown {
     declarationPositions: () => v.declarationPositions,
     declarations: () => v.declarations,
     definitions: () => v.definitions,
-    definitionsWithLocations: () => v.definitionsWithLocations.map((d) => ({ file: d.file, value: d.value })),
+    definitionsWithLocations: () =>
+      v.definitionsWithLocations.map((d) =>
+        d.priority === undefined ? { file: d.file, value: d.value } : { file: d.file, priority: d.priority, value: d.value },
+      ),
     files: () => v.files,
     highestPrio: () => v.highestPrio,
     isDefined: () => v.isDefined,
@@ -172,8 +176,19 @@ function plus(p: unknown, q: unknown): unknown {
     if (text === undefined) throw new GroveError("TypeMismatch", `cannot coerce ${typeof r} to a string`);
     return p + text;
   }
-  return (p as number) + (q as number);
+  return add(p, q);
 }
+
+/** Nix arithmetic: integers give an integer, a float on either side a float (`1.5 + 0.5` is 2.0). */
+function arithmetic(op: (p: number, q: number) => number): (p: unknown, q: unknown) => unknown {
+  const isFloat = (v: unknown) => FloatValue.is(v) || (typeof v === "number" && !Number.isInteger(v));
+  return (p, q) => {
+    const r = op(Number(p), Number(q));
+    return isFloat(p) || isFloat(q) ? new FloatValue(r) : r;
+  };
+}
+
+const add = arithmetic((p, q) => p + q);
 
 function sortedKeys(v: unknown): string[] {
   return Object.keys(force(v) as object).sort(byCodePoint);
@@ -183,7 +198,18 @@ function call(f: unknown, arg: unknown): unknown {
   const fn = resolveDeferred(force(f));
   if (typeof fn !== "function")
     throw new GroveError("TypeMismatch", "attempt to call something which is not a function");
-  return force(fn(arg));
+  return applyArgs(fn as (...args: unknown[]) => unknown, [arg]);
+}
+
+/**
+ * Nix functions take one argument at a time: a Grove function of several (a type's `merge loc
+ * defs`) is given them one by one. Arguments are forced for it, unless it takes them lazily (or
+ * takes none: a format function that ignores its argument).
+ */
+function applyArgs(fn: (...args: unknown[]) => unknown, args: unknown[]): unknown {
+  if (args.length < fn.length) return (next: unknown) => applyArgs(fn, [...args, next]);
+  const lazy = fn.length === 0 || acceptsLazyArgument(fn);
+  return force(lazy ? fn(...args) : fn(...args.map(force)));
 }
 
 export function compileExpr(e: Json, sc: Scope): Compiled {
@@ -253,11 +279,11 @@ export function compileExpr(e: Json, sc: Scope): Compiled {
     }
     case "sub": {
       const xs = list();
-      return (env) => xs.map((x) => x(env) as number).reduce((p, q) => p - q);
+      return (env) => xs.map((x) => x(env)).reduce(arithmetic((p, q) => p - q));
     }
     case "mul": {
       const xs = list();
-      return (env) => xs.map((x) => x(env) as number).reduce((p, q) => p * q);
+      return (env) => xs.map((x) => x(env)).reduce(arithmetic((p, q) => p * q));
     }
     case "concat": {
       const xs = list();

@@ -63,7 +63,8 @@ export function tsType(t: OptionType, depth: number): string {
 export function objectType(tree: Record<string, unknown>, depth: number, open: boolean): string {
   const lines = ["{"];
   for (const name of Object.keys(tree)) {
-    if (name === "_module") continue;
+    // `_freeformOptions` documents a freeform submodule's free values: the object is open already.
+    if (name === "_module" || name === "_freeformOptions") continue;
     const node = tree[name];
     if (node instanceof OptionNode) {
       if (node.internal) continue;

@@ -2,6 +2,7 @@ import { GroveError } from "../../errors.js";
 import { isAttrs } from "../definitions.js";
 import { force } from "../lazy.js";
 import { showOption } from "../show.js";
+import { toNixString } from "../to-string.js";
 import { attrsOf } from "./containers.js";
 import {
   defaultFunctor,
@@ -158,10 +159,63 @@ const posixClasses: Record<string, string> = {
   graph: "\\x21-\\x7e",
 };
 
-/** Nix's `builtins.match`: the whole string must match. */
-function fullMatch(pattern: string): RegExp {
-  const js = pattern.replace(/\[:([a-z]+):\]/g, (whole, name: string) => posixClasses[name] ?? whole);
-  return new RegExp(`^(?:${js})$`, "s");
+/**
+ * A POSIX extended regular expression as a JavaScript one. Inside a bracket expression a leading
+ * `]` and any backslash are plain characters and `[:name:]` is a class; outside one, `[:alpha:]`
+ * is just a bracket expression of those characters.
+ */
+function posixToJs(pattern: string): string {
+  let out = "";
+  let i = 0;
+  while (i < pattern.length) {
+    const c = pattern[i]!;
+    if (c === "\\") {
+      out += pattern.slice(i, i + 2);
+      i += 2;
+    } else if (c !== "[") {
+      out += c;
+      i++;
+    } else {
+      let j = i + 1;
+      let set = "[";
+      if (pattern[j] === "^") {
+        set += "^";
+        j++;
+      }
+      for (let first = true; j < pattern.length && (first || pattern[j] !== "]"); first = false) {
+        const end = pattern.startsWith("[:", j) ? pattern.indexOf(":]", j + 2) : -1;
+        const named = end > 0 ? posixClasses[pattern.slice(j + 2, end)] : undefined;
+        if (named !== undefined) {
+          set += named;
+          j = end + 2;
+        } else {
+          const ch = pattern[j]!;
+          set += ch === "\\" || ch === "]" || ch === "[" ? `\\${ch}` : ch;
+          j++;
+        }
+      }
+      // Unterminated: left as written, for the engine to reject.
+      if (j >= pattern.length) return out + pattern.slice(i);
+      out += `${set}]`;
+      i = j + 1;
+    }
+  }
+  return out;
+}
+
+/** Nix's `builtins.match`: the whole string must match. A pattern that is not one fails when used. */
+function fullMatch(pattern: string): { test(text: string): boolean } {
+  try {
+    return new RegExp(`^(?:${posixToJs(pattern)})$`, "s");
+  } catch {
+    return {
+      test: () => {
+        throw new GroveError("BadValue", `invalid regular expression '${pattern}'`, {
+          hint: "Patterns are POSIX extended regular expressions, as Nix's `builtins.match` takes them.",
+        });
+      },
+    };
+  }
 }
 
 export function strMatching(pattern: string): OptionType {
@@ -221,7 +275,7 @@ export const attrs = mkOptionType({
 });
 
 function betweenDesc(lo: number, hi: number): string {
-  return `${lo} and ${hi} (both inclusive)`;
+  return `${toNixString(lo)} and ${toNixString(hi)} (both inclusive)`;
 }
 
 function withCheck(

@@ -1,6 +1,6 @@
 import { GroveError } from "../../errors.js";
 import { isAttrs, Merging, mergeDefinitions } from "../definitions.js";
-import { force, Lazy, lazyList } from "../lazy.js";
+import { force, Lazy, lazyList, takesLazyArgument } from "../lazy.js";
 import { ComputedAttrs, lazyAttrs } from "../lazy-attrs.js";
 import { showDefs, showOption } from "../show.js";
 import { typeTag } from "../wrappers.js";
@@ -39,6 +39,7 @@ export function listOf(elemType: OptionType): OptionType {
     description: () => `list of ${phrase((c) => c === "noun" || c === "composite", elemType)}`,
     descriptionClass: "composite",
     check,
+    v2: true,
     checkAndMerge: (loc, defs) => ({
       headError: checkDefsForError(check, defs),
       value: () => {
@@ -83,6 +84,7 @@ export function nonEmptyListOf(elemType: OptionType): OptionType {
     description: () => `non-empty ${phrase((c) => c === "noun", list)}`,
     descriptionClass: list.descriptionClass,
     check,
+    v2: true,
     checkAndMerge: (loc, defs) => {
       const r = list.checkAndMerge(loc, defs);
       return r.headError !== null ? r : { headError: checkDefsForError(check, defs), value: r.value };
@@ -131,6 +133,7 @@ export function attrsWith(opts: AttrsWithOptions): OptionType {
       `${lazy ? "lazy attribute set" : "attribute set"} of ${phrase((c) => c === "noun" || c === "composite", elemType)}`,
     descriptionClass: "composite",
     check,
+    v2: true,
     checkAndMerge: (loc, defs): CheckedMerge => ({
       headError: checkDefsForError(check, defs),
       value: () => {
@@ -231,14 +234,10 @@ export function unique(message: string, type: OptionType): OptionType {
     name: "unique",
     description: () => type.description,
     descriptionClass: type.descriptionClass,
+    // Checked by the type's check alone, as Nix's `unique` is: the inner type's own merge checks
+    // (of an `either`, a submodule) come after, for the one definition allowed.
     check: type.check,
     merge,
-    checkAndMerge: (loc, defs) => {
-      // Every definition is checked first; only then is being defined twice the error.
-      if (defs.length > 1)
-        return { headError: checkDefsForError(type.check, defs), value: () => merge(loc, defs) };
-      return type.checkAndMerge(loc, defs);
-    },
     emptyValue: () => type.emptyValue,
     single: type.single,
     getSubOptions: type.getSubOptions,
@@ -258,16 +257,19 @@ export function functionTo(elemType: OptionType): OptionType {
       `function that evaluates to a(n) ${phrase((c) => c === "noun" || c === "composite", elemType)}`,
     descriptionClass: "composite",
     check: (v) => typeof v === "function",
-    merge: (loc, defs) => (arg: unknown) =>
-      mergeDefinitions(
-        [...loc, "<function body>"],
-        elemType,
-        defs.map((d) => ({
-          file: d.file,
-          line: d.line,
-          value: Lazy.of(() => (d.value as (a: unknown) => unknown)(arg)),
-        })),
-      ).mergedValue,
+    // The merged function hands its argument on unread, as Nix's does.
+    merge: (loc, defs) =>
+      takesLazyArgument((arg: unknown) =>
+        mergeDefinitions(
+          [...loc, "<function body>"],
+          elemType,
+          defs.map((d) => ({
+            file: d.file,
+            line: d.line,
+            value: Lazy.of(() => (d.value as (a: unknown) => unknown)(arg)),
+          })),
+        ).mergedValue,
+      ),
     getSubOptions: (prefix) => elemType.getSubOptions([...prefix, "<function body>"]),
     getSubModules: elemType.getSubModules,
     substSubModules: (m) => functionTo(elemType.substSubModules(m)),
@@ -286,6 +288,7 @@ export function either(t1: OptionType, t2: OptionType): OptionType {
     description,
     descriptionClass: "conjunction",
     check: (v) => t1.check(v) || t2.check(v),
+    v2: true,
     checkAndMerge: (loc, defs) => {
       const r1 = t1.checkAndMerge(loc, defs);
       if (r1.headError === null) return r1;
@@ -327,6 +330,7 @@ export function coercedTo(
     description: () =>
       `${phrase((c) => c === "noun", finalType)} or ${phrase((c) => c === "noun", coercedType)} convertible to it`,
     check,
+    v2: true,
     checkAndMerge: (loc, defs) => {
       const coercible = (d: Def) =>
         checksWhileMerging(coercedType)
@@ -351,7 +355,11 @@ export function coercedTo(
   });
 }
 
-/** `type` with one more check. */
+/**
+ * `type` with one more check. A type that checks while merging checks its own way first, then
+ * the extra check; any other is checked once, by both checks together (which lists every
+ * definition that fails either), as in Nix.
+ */
 export function addCheck(type: OptionType, extra: (v: unknown) => boolean): OptionType {
   const check = (v: unknown) => type.check(v) && extra(v);
   return mkOptionType({
@@ -360,10 +368,15 @@ export function addCheck(type: OptionType, extra: (v: unknown) => boolean): Opti
     descriptionClass: type.descriptionClass,
     check,
     merge: type.merge,
-    checkAndMerge: (loc, defs) => {
-      const r = type.checkAndMerge(loc, defs);
-      return r.headError !== null ? r : { headError: checkDefsForError(extra, defs), value: r.value };
-    },
+    ...(type.v2
+      ? {
+          checkAndMerge: (loc: readonly string[], defs: readonly Def[]) => {
+            const r = type.checkAndMerge(loc, defs);
+            return r.headError !== null ? r : { headError: checkDefsForError(extra, defs), value: r.value };
+          },
+          v2: true,
+        }
+      : {}),
     emptyValue: () => type.emptyValue,
     getSubOptions: type.getSubOptions,
     getSubModules: type.getSubModules,

@@ -1,3 +1,4 @@
+import { isAttrs } from "../definitions.js";
 import { optionType } from "../modules.js";
 import { attrTag } from "./attr-tag.js";
 import {
@@ -41,9 +42,9 @@ import {
   uniq,
   unique,
 } from "./containers.js";
-import { packageType } from "./package.js";
+import { packageType, shellPackage } from "./package.js";
 import { deferredModule, deferredModuleWith, submodule, submoduleWith } from "./submodule.js";
-import { mkOptionType, type OptionType, registerCanonicalTypes } from "./type.js";
+import { mkOptionType, type OptionType, registerCanonicalTypes, specOf } from "./type.js";
 import { json, luaInline, optionDeclaration, serializableValueWith, toml } from "./values.js";
 
 const number = either(int, float);
@@ -54,7 +55,12 @@ function numberWith(
   description: string,
   descriptionClass: "conjunction" | "nonRestrictiveClause",
 ): OptionType {
-  return { ...addCheck(number, (v) => check(Number(v))), name, description, descriptionClass };
+  return mkOptionType({
+    ...specOf(addCheck(number, (v) => check(Number(v)))),
+    name,
+    description,
+    descriptionClass,
+  });
 }
 
 /**
@@ -79,7 +85,8 @@ export const types = {
       numberWith(
         (n) => n >= lo && n <= hi,
         "numberBetween",
-        `integer or floating point number between ${lo} and ${hi} (both inclusive)`,
+        // Nix writes these bounds as JSON (ints.between's with toString).
+        `integer or floating point number between ${JSON.stringify(lo)} and ${JSON.stringify(hi)} (both inclusive)`,
         // `number`'s class, as Nix's `addCheck number … // { description }` keeps it.
         "conjunction",
       ),
@@ -116,6 +123,16 @@ export const types = {
   optionType,
   optionDeclaration,
   package: packageType,
+  shellPackage,
+  pkgs: addCheck(
+    mkOptionType({
+      ...specOf(unique("A Nixpkgs pkgs set can not be merged with another pkgs set.", attrs)),
+      name: "pkgs",
+      descriptionClass: "noun",
+      description: "Nixpkgs package set",
+    }),
+    (v) => isAttrs(v) && v._type === "pkgs",
+  ),
   enum: enumType,
   listOf,
   nonEmptyListOf,

@@ -8,8 +8,9 @@ import {
   submoduleNameModule,
   unifiedAhead,
 } from "../modules.js";
+import { ComputedAttrs, lazyAttrs } from "../lazy-attrs.js";
 import { showOption } from "../show.js";
-import { mkOptionDefault } from "../wrappers.js";
+import { mkForce, mkOptionDefault } from "../wrappers.js";
 import {
   type AnyModule,
   checkDefsForError,
@@ -27,6 +28,13 @@ export interface SubmoduleWithOptions {
   description?: string | null;
   class?: string | null;
 }
+
+
+/** What documentation is made with: checks off (Nix's `noCheckForDocsModule`). */
+const noCheckForDocsModule = {
+  _file: "<built-in module that disables checks for the purpose of documentation generation>",
+  config: { _module: { check: mkForce(false) } },
+};
 
 /** A module, a module function, or (as Nix's check allows) an absolute path to a module file. */
 const isModuleLike = (v: unknown) =>
@@ -77,6 +85,7 @@ export function submoduleWith(attrs: SubmoduleWithOptions): OptionType {
   return mkOptionType({
     name: "submodule",
     description,
+    v2: true,
     check: isModuleLike,
     checkAndMerge: (loc, defs) => ({
       headError: checkDefsForError(isModuleLike, defs),
@@ -100,8 +109,17 @@ export function submoduleWith(attrs: SubmoduleWithOptions): OptionType {
       },
     }),
     emptyValue: () => ({ value: base().config }),
-    getSubOptions: (prefix) =>
-      base().extendModules({ prefix, modules: [{ _module: { check: false } }] }).options,
+    getSubOptions: (prefix) => {
+      const docs = base().extendModules({ prefix, modules: [noCheckForDocsModule] });
+      const free = docs._module.freeformType as OptionType | null;
+      if (!free) return docs.options;
+      // The freeform type's own sub-options beside the declared ones, as Nix lists them for docs.
+      const options = docs.options;
+      const names = [...Object.keys(options), "_freeformOptions"];
+      return lazyAttrs(
+        new ComputedAttrs(names, (name) => (name === "_freeformOptions" ? free.getSubOptions(prefix) : options[name])),
+      );
+    },
     getSubModules: modules,
     nestedTypes: () => {
       const f = freeform();

@@ -7,6 +7,8 @@ export interface Def {
   readonly file: string;
   readonly line?: number | undefined;
   readonly value: unknown;
+  /** The `mkOrder` priority it was sorted by, once sorted (Nix keeps it on the definition). */
+  readonly priority?: number;
 }
 
 /** What a type's check-and-merge returns: the first type error, or a way to get the value. */
@@ -50,6 +52,8 @@ export interface OptionType {
   readonly functor: Functor;
   readonly nestedTypes: Readonly<Record<string, OptionType>>;
   readonly deprecationMessage: string | null;
+  /** Whether the type checks its definitions while it merges them (Nix's `merge.v2`). */
+  readonly v2: boolean;
   /**
    * The merge of a single checked definition, when it needs no context (scalars): lets the
    * module system skip building a merge for the common one-definition case.
@@ -75,6 +79,7 @@ export interface TypeSpec {
   nestedTypes?: Record<string, OptionType> | (() => Record<string, OptionType>);
   deprecationMessage?: string | null;
   single?: ((value: unknown) => unknown) | null;
+  v2?: boolean;
 }
 
 export function defaultFunctor(name: string, make: ((payload: any) => OptionType) | null = null): Functor {
@@ -142,6 +147,7 @@ class TypeObject implements OptionType {
   readonly functor: Functor;
   readonly deprecationMessage: string | null;
   readonly single: ((value: unknown) => unknown) | null;
+  readonly v2: boolean;
   readonly #nestedTypes: TypeSpec["nestedTypes"];
   readonly #description: string | (() => string);
   #describedAs: string | undefined;
@@ -174,6 +180,7 @@ class TypeObject implements OptionType {
     this.#nestedTypes = spec.nestedTypes;
     this.deprecationMessage = spec.deprecationMessage ?? null;
     this.single = spec.single !== undefined ? spec.single : identityOnOne.has(merge) ? identity : null;
+    this.v2 = spec.v2 ?? false;
   }
 
   get description(): string {
@@ -197,6 +204,30 @@ export function mkOptionType(spec: TypeSpec): OptionType {
   return new TypeObject(spec);
 }
 
+/** The parts of `type`, to build one like it with some changed (Nix's `type // { … }`). */
+export function specOf(type: OptionType): TypeSpec {
+  return {
+    name: type.name,
+    description: () => type.description,
+    descriptionClass: type.descriptionClass,
+    check: type.check,
+    merge: type.merge,
+    // A type that checks while merging does so in its merge; any other is checked by `check`,
+    // which the copy may change, so its check-and-merge is made again from the parts.
+    ...(type.v2 ? { checkAndMerge: type.checkAndMerge } : {}),
+    emptyValue: () => type.emptyValue,
+    getSubOptions: type.getSubOptions,
+    getSubModules: type.getSubModules,
+    substSubModules: type.substSubModules,
+    typeMerge: type.typeMerge,
+    functor: type.functor,
+    nestedTypes: () => type.nestedTypes,
+    deprecationMessage: type.deprecationMessage,
+    single: type.single,
+    v2: type.v2,
+  };
+}
+
 export function isOptionType(v: unknown): v is OptionType {
   return typeof v === "object" && v !== null && (v as { _type?: unknown })._type === "option-type";
 }
@@ -208,12 +239,9 @@ export function checkDefsForError(check: (v: unknown) => boolean, defs: readonly
   return bad ? `Definition values:${showDefs(bad)}` : null;
 }
 
-/** Types whose merge checks the definitions itself, as Nix's `merge.v2` types do. */
-const v2Types = new Set(["listOf", "attrsOf", "lazyAttrsOf", "submodule", "either", "coercedTo"]);
-
 /** Whether `type` checks its definitions while it merges them (Nix's `merge.v2`). */
 export function checksWhileMerging(type: OptionType): boolean {
-  return v2Types.has(type.name);
+  return type.v2;
 }
 
 /** The type error Nix raises for a definition that fails its option's type. */

@@ -5,10 +5,10 @@
 import { isAttrs } from "../definitions.js";
 import { bool, float, int, path, str } from "./basic.js";
 import { attrsOf, listOf, nullOr, oneOf } from "./containers.js";
-import { mergeEqualOption, mkOptionType, type OptionType } from "./type.js";
+import { mergeEqualOption, mkOptionType, type OptionType, specOf } from "./type.js";
 
 /** A type that is `make()`'s, built when first used: what lets a type contain itself. */
-function later(make: () => OptionType, descriptionClass: OptionType["descriptionClass"]): OptionType {
+function later(make: () => OptionType, descriptionClass: OptionType["descriptionClass"], v2: boolean): OptionType {
   let type: OptionType | undefined;
   const t = () => (type ??= make());
   return mkOptionType({
@@ -18,6 +18,7 @@ function later(make: () => OptionType, descriptionClass: OptionType["description
     check: (v) => t().check(v),
     checkAndMerge: (loc, defs) => t().checkAndMerge(loc, defs),
     emptyValue: () => t().emptyValue,
+    v2,
   });
 }
 
@@ -28,15 +29,12 @@ function later(make: () => OptionType, descriptionClass: OptionType["description
 export function serializableValueWith(opts: { typeName: string; nullable?: boolean }): OptionType {
   const nullable = opts.nullable ?? true;
   let valueType: OptionType | undefined;
-  const inner = later(() => valueType!, "conjunction");
+  // Nix's value type is `nullOr (oneOf …)` or `oneOf …`: only the latter checks while merging.
+  const inner = later(() => valueType!, "conjunction", !nullable);
   const base = oneOf([bool, int, float, str, path, attrsOf(inner), listOf(inner)]);
   const shaped = nullable ? nullOr(base) : base;
   // The container's own type with the format's name; its class stays, as Nix's `//` keeps it.
-  // (The type's getters read its private fields, so the one that is not overridden is forwarded.)
-  valueType = Object.create(shaped, {
-    description: { value: `${opts.typeName} value`, enumerable: true },
-    emptyValue: { get: () => shaped.emptyValue, enumerable: true },
-  }) as OptionType;
+  valueType = mkOptionType({ ...specOf(shaped), description: `${opts.typeName} value` });
   return valueType;
 }
 

@@ -79,6 +79,8 @@ function declarations(
   const entries: Record<string, unknown> = {};
   for (const key of Object.keys(options)) {
     if (root && key === "_module") continue;
+    // A freeform submodule's free values' own options, for docs only: not declared in Nix.
+    if (key === "_freeformOptions") continue;
     const here = [...path, key];
     if (matchesPattern(here, groveOnlyOptions(cls))) continue;
     const o = options[key];
