@@ -250,7 +250,8 @@ class Context {
     const path = typeof key === "string" ? key : String(key);
     return new GroveError(
       "EagerConfigRead",
-      `\`${what}.${path}' was read while modules were being collected${this.loading ? ` (in ${this.loading})` : ""}. Imports and module structure cannot depend on ${what}.`,
+      // Nix's words first (this is an infinite recursion there), then what happened.
+      `infinite recursion encountered: \`${what}.${path}' was read while modules were being collected${this.loading ? ` (in ${this.loading})` : ""}. Imports and module structure cannot depend on ${what}.`,
       { path: [...this.prefix, path], file: this.loading },
     );
   }
@@ -649,11 +650,50 @@ class FreeformConfig implements AttrsSource {
       const sub = Object.hasOwn(this.free, name) ? force(this.free[name]) : undefined;
       v =
         c instanceof OptionNode
-          ? c.value
+          ? updated(sub, c.value)
           : sub !== undefined && isAttrs(sub)
             ? lazyAttrs(new FreeformConfig(c, sub))
             : c.config();
     }
+    this.#values.set(name, v);
+    return v;
+  }
+}
+
+/**
+ * A declared option's value with free values beside it (Nix's `recursiveUpdate freeformConfig
+ * declaredConfig`): where both are sets they merge name by name, the declared side winning;
+ * otherwise the declared value stands.
+ */
+function updated(free: unknown, declared: unknown): unknown {
+  if (free === undefined) return declared;
+  const f = force(free);
+  const d = force(declared);
+  return isAttrs(f) && isAttrs(d) ? lazyAttrs(new UpdatedAttrs(f, d)) : d;
+}
+
+class UpdatedAttrs implements AttrsSource {
+  readonly #names: string[];
+  constructor(
+    readonly free: Record<string, unknown>,
+    readonly declared: Record<string, unknown>,
+  ) {
+    this.#names = [...Object.keys(declared), ...Object.keys(free).filter((k) => !Object.hasOwn(declared, k))];
+  }
+  names(): readonly string[] {
+    return this.#names;
+  }
+  has(name: string): boolean {
+    return Object.hasOwn(this.declared, name) || Object.hasOwn(this.free, name);
+  }
+  readonly #values = new Map<string, unknown>();
+  value(name: string): unknown {
+    if (this.#values.has(name)) return this.#values.get(name);
+    const v = !Object.hasOwn(this.declared, name)
+      ? this.free[name]
+      : Object.hasOwn(this.free, name)
+        ? updated(this.free[name], this.declared[name])
+        : this.declared[name];
     this.#values.set(name, v);
     return v;
   }
@@ -737,7 +777,7 @@ class FreeformView implements AttrsSource {
     if (this.#values.has(name)) return this.#values.get(name);
     let v: unknown;
     const c = this.ns.child(name);
-    if (c instanceof OptionNode) v = c.value;
+    if (c instanceof OptionNode) v = updated(this.freeAt(name), c.value);
     else if (c instanceof Namespace) v = lazyAttrs(new FreeformView(c, [...this.rel, name], this.free));
     else v = this.freeAt(name);
     this.#values.set(name, v);

@@ -65,7 +65,8 @@ function rename(from: Path, to: Path, opts: { visible: boolean; warn: boolean })
           visible: opts.visible,
           description: `Alias of \`${showOption(to)}'.`,
           apply: () => getAttrFromPath(to, config, "target"),
-          type: (hasPath(to, options) ? getAttrFromPath(to, options, "target").type : undefined) ?? submodule({}),
+          type:
+            (hasPath(to, options) ? getAttrFromPath(to, options, "target").type : undefined) ?? submodule({}),
         }),
       ),
     ),

@@ -31,7 +31,10 @@ export function toNixString(value: unknown, view: View = asIs): string {
   }
   const text = setToString(v, view);
   if (text !== undefined) return text;
-  throw new GroveError("TypeMismatch", `cannot coerce ${typeof v === "function" ? "a function" : "a set"} to a string`);
+  throw new GroveError(
+    "TypeMismatch",
+    `cannot coerce ${typeof v === "function" ? "a function" : "a set"} to a string`,
+  );
 }
 
 /** A set that turns into a string (`__toString`, `outPath`): its text, or undefined. */
@@ -40,7 +43,8 @@ export function setToString(v: unknown, view: View = asIs): string | undefined {
   const set = v as Record<string, unknown>;
   if ("__toString" in set) {
     const fn = view(force(set.__toString));
-    if (typeof fn !== "function") throw new GroveError("TypeMismatch", "attempt to call something which is not a function");
+    if (typeof fn !== "function")
+      throw new GroveError("TypeMismatch", "attempt to call something which is not a function");
     return toNixString(fn(set), view);
   }
   if ("outPath" in set) return toNixString(set.outPath, view);

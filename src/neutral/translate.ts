@@ -2,7 +2,7 @@
  * Reads the language-neutral module format (shared/conformance/FORMAT.md) into Grove modules:
  * every expression becomes a lazy thunk, every module that uses arguments becomes a function.
  */
-import { GroveError, showPath } from "../errors.js";
+import { escapeNixString, GroveError, showPath } from "../errors.js";
 import {
   ComputedAttrs,
   deepForce,
@@ -88,7 +88,7 @@ function bad(what: string): GroveError {
   return new GroveError("BadModule", `Malformed case: ${what}`);
 }
 
-function isObj(v: Json | undefined): v is Obj {
+function isObj(v: unknown): v is Obj {
   return typeof v === "object" && v !== null && !Array.isArray(v) && !FloatValue.is(v);
 }
 
@@ -141,7 +141,9 @@ export function nixView(v: unknown): unknown {
     definitions: () => v.definitions,
     definitionsWithLocations: () =>
       v.definitionsWithLocations.map((d) =>
-        d.priority === undefined ? { file: d.file, value: d.value } : { file: d.file, priority: d.priority, value: d.value },
+        d.priority === undefined
+          ? { file: d.file, value: d.value }
+          : { file: d.file, priority: d.priority, value: d.value },
       ),
     files: () => v.files,
     highestPrio: () => v.highestPrio,
@@ -189,6 +191,48 @@ function arithmetic(op: (p: number, q: number) => number): (p: unknown, q: unkno
 }
 
 const add = arithmetic((p, q) => p + q);
+
+/** Nix's name for the kind of a value, for messages. */
+function nixTypeOf(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "a list";
+  if (FloatValue.is(v) || (typeof v === "number" && !Number.isInteger(v))) return "a float";
+  if (typeof v === "number") return "an integer";
+  if (typeof v === "string") return "a string";
+  if (typeof v === "boolean") return "a Boolean";
+  if (typeof v === "function") return "a function";
+  return "a set";
+}
+
+function asList(value: unknown): unknown[] {
+  const v = force(value);
+  if (!Array.isArray(v))
+    throw new GroveError("TypeMismatch", `value is ${nixTypeOf(v)} while a list was expected`);
+  return v;
+}
+
+function asSet(value: unknown): Record<string, unknown> {
+  const v = nixView(force(value));
+  if (!isObj(v)) throw new GroveError("TypeMismatch", `value is ${nixTypeOf(v)} while a set was expected`);
+  return v as Record<string, unknown>;
+}
+
+/** Nix's `<`: numbers, strings, and lists element by element; anything else cannot be compared. */
+function nixLess(left: unknown, right: unknown): boolean {
+  const p = force(left);
+  const q = force(right);
+  const isNumber = (v: unknown) => typeof v === "number" || FloatValue.is(v);
+  if (isNumber(p) && isNumber(q)) return Number(p) < Number(q);
+  if (typeof p === "string" && typeof q === "string") return p < q;
+  if (Array.isArray(p) && Array.isArray(q)) {
+    for (let i = 0; i < p.length && i < q.length; i++) {
+      if (nixLess(p[i], q[i])) return true;
+      if (nixLess(q[i], p[i])) return false;
+    }
+    return p.length < q.length;
+  }
+  throw new GroveError("TypeMismatch", `cannot compare ${nixTypeOf(p)} with ${nixTypeOf(q)}`);
+}
 
 function sortedKeys(v: unknown): string[] {
   return Object.keys(force(v) as object).sort(byCodePoint);
@@ -287,7 +331,7 @@ export function compileExpr(e: Json, sc: Scope): Compiled {
     }
     case "concat": {
       const xs = list();
-      return (env) => xs.flatMap((x) => x(env) as unknown[]);
+      return (env) => xs.flatMap((x) => asList(x(env)));
     }
     case "eq":
     case "neq": {
@@ -298,11 +342,8 @@ export function compileExpr(e: Json, sc: Scope): Compiled {
     case "lt":
     case "le": {
       const [x, y] = list() as [Compiled, Compiled];
-      return (env) => {
-        const p = x(env) as number;
-        const q = y(env) as number;
-        return k === "lt" ? p < q : p <= q;
-      };
+      // `a <= b` is `!(b < a)` in Nix.
+      return (env) => (k === "lt" ? nixLess(x(env), y(env)) : !nixLess(y(env), x(env)));
     }
     case "if": {
       const [c, t, f] = list() as [Compiled, Compiled, Compiled];
@@ -314,18 +355,18 @@ export function compileExpr(e: Json, sc: Scope): Compiled {
     }
     case "attrNames": {
       const x = sub(a);
-      return (env) => sortedKeys(x(env));
+      return (env) => sortedKeys(asSet(x(env)));
     }
     case "attrValues": {
       const x = sub(a);
       return (env) => {
-        const v = x(env) as Record<string, unknown>;
+        const v = asSet(x(env));
         return sortedKeys(v).map((key) => Lazy.ref(v, key));
       };
     }
     case "length": {
       const x = sub(a);
-      return (env) => (x(env) as unknown[]).length;
+      return (env) => asList(x(env)).length;
     }
     case "toString": {
       const x = sub(a);
@@ -378,14 +419,14 @@ export function compileExpr(e: Json, sc: Scope): Compiled {
       const [f, xs] = list() as [Compiled, Compiled];
       return (env) => {
         const fn = f(env);
-        return (xs(env) as unknown[]).map((x) => Lazy.of(() => call(fn, x)));
+        return asList(xs(env)).map((x) => Lazy.of(() => call(fn, x)));
       };
     }
     case "mapAttrs": {
       const [f, xs] = list() as [Compiled, Compiled];
       return (env) => {
         const fn = f(env);
-        const set = xs(env) as Record<string, unknown>;
+        const set = asSet(xs(env));
         return Object.fromEntries(
           sortedKeys(set).map((key) => [key, Lazy.of(() => call(call(fn, key), Lazy.ref(set, key)))]),
         );
@@ -395,7 +436,12 @@ export function compileExpr(e: Json, sc: Scope): Compiled {
       const [f, xs] = list() as [Compiled, Compiled];
       return (env) => {
         const fn = f(env);
-        return (xs(env) as unknown[]).filter((x) => call(fn, x) === true);
+        return asList(xs(env)).filter((x) => {
+          const keep = call(fn, x);
+          if (typeof keep !== "boolean")
+            throw new GroveError("TypeMismatch", `value is ${nixTypeOf(keep)} while a Boolean was expected`);
+          return keep;
+        });
       };
     }
     case "elem": {
@@ -403,7 +449,7 @@ export function compileExpr(e: Json, sc: Scope): Compiled {
       return (env) => {
         // The needle is read only if there is something to compare it with.
         const v = Lazy.of(() => x(env));
-        return (xs(env) as unknown[]).some((y) => nixEqual(v, y));
+        return asList(xs(env)).some((y) => nixEqual(v, y));
       };
     }
     case "isType": {
@@ -415,7 +461,7 @@ export function compileExpr(e: Json, sc: Scope): Compiled {
           case "int":
             return Number.isInteger(v);
           case "float":
-            return typeof v === "number" && !Number.isInteger(v);
+            return FloatValue.is(v) || (typeof v === "number" && !Number.isInteger(v));
           case "string":
             return typeof v === "string";
           case "bool":
@@ -423,7 +469,7 @@ export function compileExpr(e: Json, sc: Scope): Compiled {
           case "list":
             return Array.isArray(v);
           case "attrs":
-            return typeof v === "object" && v !== null && !Array.isArray(v);
+            return isObj(v);
           case "null":
             return v === null;
           default:
@@ -433,10 +479,19 @@ export function compileExpr(e: Json, sc: Scope): Compiled {
     }
     case "toInt": {
       const x = sub(a);
+      // As `lib.toInt`: surrounding space allowed, a leading zero ambiguous (octal or padded?).
       return (env) => {
-        const s = x(env) as string;
-        if (!/^\s*-?\d+\s*$/.test(s)) throw new GroveError("TypeMismatch", `Could not convert ${s} to int.`);
-        return Number.parseInt(s, 10);
+        const s = x(env);
+        const digits = typeof s === "string" ? /^\s*(-?\d+)\s*$/.exec(s)?.[1] : undefined;
+        const shown = typeof s === "string" ? escapeNixString(s) : String(s);
+        if (digits === undefined)
+          throw new GroveError("DefinitionThrew", `toInt: Could not convert ${shown} to int.`);
+        if (/^-?0\d/.test(digits))
+          throw new GroveError(
+            "DefinitionThrew",
+            `toInt: Ambiguity in interpretation of ${shown} between octal and zero padded integer.`,
+          );
+        return Number.parseInt(digits, 10);
       };
     }
     case "seq": {

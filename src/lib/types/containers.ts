@@ -259,16 +259,17 @@ export function functionTo(elemType: OptionType): OptionType {
     check: (v) => typeof v === "function",
     // The merged function hands its argument on unread, as Nix's does.
     merge: (loc, defs) =>
-      takesLazyArgument((arg: unknown) =>
-        mergeDefinitions(
-          [...loc, "<function body>"],
-          elemType,
-          defs.map((d) => ({
-            file: d.file,
-            line: d.line,
-            value: Lazy.of(() => (d.value as (a: unknown) => unknown)(arg)),
-          })),
-        ).mergedValue,
+      takesLazyArgument(
+        (arg: unknown) =>
+          mergeDefinitions(
+            [...loc, "<function body>"],
+            elemType,
+            defs.map((d) => ({
+              file: d.file,
+              line: d.line,
+              value: Lazy.of(() => (d.value as (a: unknown) => unknown)(arg)),
+            })),
+          ).mergedValue,
       ),
     getSubOptions: (prefix) => elemType.getSubOptions([...prefix, "<function body>"]),
     getSubModules: elemType.getSubModules,

@@ -1,5 +1,6 @@
 import { GroveError } from "../../errors.js";
 import { isAttrs } from "../definitions.js";
+import { ComputedAttrs, lazyAttrs } from "../lazy-attrs.js";
 import {
   type Evaluation,
   evalModules,
@@ -8,7 +9,6 @@ import {
   submoduleNameModule,
   unifiedAhead,
 } from "../modules.js";
-import { ComputedAttrs, lazyAttrs } from "../lazy-attrs.js";
 import { showOption } from "../show.js";
 import { mkForce, mkOptionDefault } from "../wrappers.js";
 import {
@@ -28,7 +28,6 @@ export interface SubmoduleWithOptions {
   description?: string | null;
   class?: string | null;
 }
-
 
 /** What documentation is made with: checks off (Nix's `noCheckForDocsModule`). */
 const noCheckForDocsModule = {
@@ -117,7 +116,9 @@ export function submoduleWith(attrs: SubmoduleWithOptions): OptionType {
       const options = docs.options;
       const names = [...Object.keys(options), "_freeformOptions"];
       return lazyAttrs(
-        new ComputedAttrs(names, (name) => (name === "_freeformOptions" ? free.getSubOptions(prefix) : options[name])),
+        new ComputedAttrs(names, (name) =>
+          name === "_freeformOptions" ? free.getSubOptions(prefix) : options[name],
+        ),
       );
     },
     getSubModules: modules,

@@ -298,6 +298,16 @@ export function nixEqual(a: unknown, b: unknown): boolean {
     return a.every((x, i) => nixEqual(x, b[i]));
   }
   if (Array.isArray(b)) return false;
+  // Two derivations are equal when their outputs are (Nix compares their `outPath`s).
+  const sa = a as Record<string, unknown>;
+  const sb = b as Record<string, unknown>;
+  if (
+    "outPath" in sa &&
+    "outPath" in sb &&
+    force(sa.type) === "derivation" &&
+    force(sb.type) === "derivation"
+  )
+    return nixEqual(sa.outPath, sb.outPath);
   const ka = Object.keys(a);
   const kb = Object.keys(b);
   if (ka.length !== kb.length) return false;

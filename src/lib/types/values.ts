@@ -8,7 +8,11 @@ import { attrsOf, listOf, nullOr, oneOf } from "./containers.js";
 import { mergeEqualOption, mkOptionType, type OptionType, specOf } from "./type.js";
 
 /** A type that is `make()`'s, built when first used: what lets a type contain itself. */
-function later(make: () => OptionType, descriptionClass: OptionType["descriptionClass"], v2: boolean): OptionType {
+function later(
+  make: () => OptionType,
+  descriptionClass: OptionType["descriptionClass"],
+  v2: boolean,
+): OptionType {
   let type: OptionType | undefined;
   const t = () => (type ??= make());
   return mkOptionType({
