@@ -520,7 +520,17 @@ class Namespace implements AttrsSource {
     const out: Def[] = new Array(sources.length);
     for (let i = 0; i < sources.length; i++) {
       const c = sources[i]!;
-      out[i] = { file: c.file, line: c.line, value: force((c.config as Record<string, unknown>)[name]) };
+      let value: unknown;
+      try {
+        value = force((c.config as Record<string, unknown>)[name]);
+      } catch (e) {
+        // Raised when this definition's turn comes, as Nix reads definitions one by one: an
+        // earlier one's condition may fail first.
+        value = Lazy.of(() => {
+          throw e;
+        });
+      }
+      out[i] = { file: c.file, line: c.line, value };
     }
     return out;
   }
