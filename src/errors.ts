@@ -396,9 +396,7 @@ const nixKeywords = new Set(["assert", "else", "if", "in", "inherit", "let", "or
 
 /** As Nix's `showOption`: `*` and `<placeholder>` bare, other non-identifiers quoted. */
 function showPathPart(p: string): string {
-  if (p === "*" || /^<.*>$/s.test(p)) return p;
-  if (/^[A-Za-z_][A-Za-z0-9_'-]*$/.test(p) && !nixKeywords.has(p)) return p;
-  return escapeNixString(p);
+  return p === "*" || /^<.*>$/s.test(p) ? p : escapeNixIdentifier(p);
 }
 
 /** A name as Nix's `escapeNixIdentifier` writes it: bare when it is an identifier, not a keyword. */

@@ -146,9 +146,9 @@ function prettyString(s: string, intro: string, outro: string): string {
   return `''${intro}${escaped.slice(0, -1).join(intro)}${last === "" ? outro : intro + last}''`;
 }
 
-/** A float as Nix 2.8's `toJSON` prints it: six significant digits, as C's `%g`. */
 const utf8 = new TextEncoder();
 
+/** A float as Nix 2.8's `toJSON` prints it: six significant digits, as C's `%g`. */
 function nixFloat(x: number): string {
   if (!Number.isFinite(x)) return String(x);
   if (x === 0) return "0";

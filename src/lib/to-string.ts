@@ -51,11 +51,17 @@ export function setToString(v: unknown, view: View = asIs): string | undefined {
   return undefined;
 }
 
+/** Nix's `isStringLike`: a string, or a set that turns into one (`__toString`, `outPath`). */
+export function isStringLike(v: unknown): boolean {
+  if (typeof v === "string") return true;
+  return typeof v === "object" && v !== null && !Array.isArray(v) && ("__toString" in v || "outPath" in v);
+}
+
 /** Nix's `isConvertibleWithToString`: strings, string-like sets, null, numbers, booleans, lists of them. */
 export function convertsToString(value: unknown): boolean {
   const v = force(value);
-  if (v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean") return true;
+  if (v === null || typeof v === "number" || typeof v === "boolean") return true;
   if (FloatValue.is(v)) return true;
   if (Array.isArray(v)) return v.every(convertsToString);
-  return typeof v === "object" && ("__toString" in v || "outPath" in v);
+  return isStringLike(v);
 }

@@ -30,6 +30,7 @@ import {
   takesLazyArgument,
   types,
 } from "../lib/index.js";
+import { describeKind } from "../lib/declarations.js";
 import { acceptsLazyArgument } from "../lib/lazy.js";
 import { byCodePoint } from "../lib/show.js";
 import { setToString, toNixString } from "../lib/to-string.js";
@@ -192,16 +193,20 @@ function arithmetic(op: (p: number, q: number) => number): (p: unknown, q: unkno
 
 const add = arithmetic((p, q) => p + q);
 
-/** Nix's name for the kind of a value, for messages. */
+/** Nix's words for a kind of value in messages ("value is an integer while a list was expected"). */
+const kindWords: Record<string, string> = {
+  null: "null",
+  list: "a list",
+  float: "a float",
+  int: "an integer",
+  string: "a string",
+  bool: "a Boolean",
+  lambda: "a function",
+  set: "a set",
+};
+
 function nixTypeOf(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "a list";
-  if (FloatValue.is(v) || (typeof v === "number" && !Number.isInteger(v))) return "a float";
-  if (typeof v === "number") return "an integer";
-  if (typeof v === "string") return "a string";
-  if (typeof v === "boolean") return "a Boolean";
-  if (typeof v === "function") return "a function";
-  return "a set";
+  return kindWords[describeKind(v)]!;
 }
 
 function asList(value: unknown): unknown[] {

@@ -1,6 +1,6 @@
 import { isAttrs } from "../definitions.js";
 import { force } from "../lazy.js";
-import { convertsToString, toNixString } from "../to-string.js";
+import { isStringLike, toNixString } from "../to-string.js";
 import { mergeOneOption, mkOptionType, type OptionType, specOf } from "./type.js";
 
 /** A Grove package reference (`pkgs.ripgrep`): rendered into Nix, where it becomes a derivation. */
@@ -15,8 +15,7 @@ function isDerivation(v: unknown): boolean {
 
 /** Nix's `isStorePath`: text naming a store object itself (`/nix/store/<name>`, or a content-addressed one). */
 function isStorePath(v: unknown): boolean {
-  const stringLike = typeof v === "string" || (isAttrs(v) && ("__toString" in v || "outPath" in v));
-  if (!stringLike || !convertsToString(v)) return false;
+  if (!isStringLike(v)) return false;
   const text = toNixString(v);
   const slash = text.lastIndexOf("/");
   const dir = slash <= 0 ? "/" : text.slice(0, slash);
