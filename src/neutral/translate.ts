@@ -3,6 +3,7 @@
  * every expression becomes a lazy thunk, every module that uses arguments becomes a function.
  */
 import { escapeNixString, GroveError, showPath } from "../errors.js";
+import { describeKind } from "../lib/declarations.js";
 import {
   ComputedAttrs,
   deepForce,
@@ -30,7 +31,6 @@ import {
   takesLazyArgument,
   types,
 } from "../lib/index.js";
-import { describeKind } from "../lib/declarations.js";
 import { acceptsLazyArgument } from "../lib/lazy.js";
 import { byCodePoint } from "../lib/show.js";
 import { setToString, toNixString } from "../lib/to-string.js";
